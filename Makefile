@@ -1,0 +1,77 @@
+# cbmweb: `make demo` serves the site on demo data; `make test` runs the whole suite.
+# Both install what is missing first (Debian packages, .venv, requirements).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian's python3 can load SQLite extensions (SpatiaLite); pyenv's build cannot.
+SYSTEM_PYTHON ?= /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEB_PACKAGES := python3 python3-venv python3-dev gdal-bin libgdal-dev libgeos-dev libproj-dev \
+	binutils libsqlite3-mod-spatialite postgresql-15-postgis-3
+# Tests run on PostGIS; the suite creates test_<name> with the postgis extension itself.
+TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/cbmweb
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help setup system-packages venv demo demo-data test lint smoke worker beat bench clean
+
+help:
+	@echo "make demo    set up, build the demo archive and parcels, serve http://127.0.0.1:$(PORT)"
+	@echo "make test    set up, then the whole suite on PostGIS and a demo smoke run on SpatiaLite"
+	@echo "make worker  start a Celery worker (needs CELERY_BROKER_URL)"
+
+setup: system-packages venv
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+demo-data: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+
+demo: demo-data
+	@echo "serving on http://127.0.0.1:$(PORT)/ (user demo, password demo)"
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint
+	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py check
+	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 TEST_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest -p no:cacheprovider
+	$(MAKE) smoke
+
+# The demo path on an embedded SpatiaLite file, in a throw-away folder: set up, serve, ask.
+smoke: setup
+	bash .ci/smoke_demo.sh
+
+worker: setup
+	$(VENV)/bin/celery -A cbmweb worker --loglevel=INFO --concurrency=$${CONCURRENCY:-2}
+
+beat: setup
+	$(VENV)/bin/celery -A cbmweb beat --loglevel=INFO
+
+bench: setup
+	$(PY) bench/chips.py
+
+clean:
+	rm -rf var

@@ -1,0 +1,185 @@
+"""cbmweb settings: every deploy-time value comes from the environment.
+
+With nothing set, the site runs as the demo does: an embedded SpatiaLite file under
+var/, Celery tasks run in-process, DEBUG on. Production sets DATABASE_URL (postgis://),
+CELERY_BROKER_URL (redis:// or amqp://), SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+# Demo mode: the local, single-machine run of `make demo` and the test suite.
+DEMO = env_bool("CBMWEB_DEMO", default=not os.environ.get("DATABASE_URL"))
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEMO or DEBUG):
+        raise ImproperlyConfigured("SECRET_KEY must be set outside the demo (CBMWEB_DEMO=1)")
+    SECRET_KEY = "cbmweb-demo-only-not-secret"  # noqa: S105 - demo and tests only
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Behind TLS the admin's cookies must never travel in clear.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not (DEMO or DEBUG))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "drf_spectacular",
+    "parcels",
+    "chips",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cbmweb.urls"
+WSGI_APPLICATION = "cbmweb.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+VAR_DIR = Path(env_str("CBMWEB_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# postgis://user@host:port/name in production and tests; an embedded SpatiaLite file otherwise.
+DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{VAR_DIR / 'cbmweb.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"].endswith("spatialite"):
+    # SpatiaLite holds one writer at a time; wait for it rather than fail at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+SPATIALITE_LIBRARY_PATH = env_str("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/Brussels"
+USE_TZ = True
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGIN_URL = "/admin/login/"
+
+# --- the service -------------------------------------------------------------------------
+
+# Where the chip cache lives; every worker machine must see the same folder.
+CHIP_STORE = Path(env_str("CHIP_STORE", str(VAR_DIR / "chips")))
+# Chips a request may cut (cached chips do not count), as the JRC service had it.
+MAX_CHIPS_PER_REQUEST = env_int("MAX_CHIPS_PER_REQUEST", 24)
+# The cache is flushed every night at this hour and minute, Europe/Brussels.
+CHIP_CACHE_FLUSH_HOUR = env_int("CHIP_CACHE_FLUSH_HOUR", 0)
+CHIP_CACHE_FLUSH_MINUTE = env_int("CHIP_CACHE_FLUSH_MINUTE", 0)
+# Seconds a chip request waits for its workers before answering 202 with a job URL.
+CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
+
+# The demo archive and parcels built by `make demo`.
+DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cbmweb.auth.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "cbmweb.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "cbmweb CbM API", "VERSION": "0.1.0"}
+
+# --- Celery --------------------------------------------------------------------------------
+# No broker: tasks run in-process (the demo path), with identical results.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or "cache+memory://")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# A worker killed mid-chip leaves its task unacknowledged, so another worker redoes it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+
+# Debian 12's GDAL (3.6) cannot block network access from spatial references; SRSs here
+# come from the operator's own files and the catalogue, never from request parameters.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,16 @@
+"""URL map: the CbM API under /query/, cached chip files under /dump/, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("query/", include("parcels.urls")),
+    path("query/", include("chips.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("chips.site_urls")),
+    path("", views.home, name="home"),
+]

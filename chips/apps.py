@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChipsConfig(AppConfig):
+    name = "chips"
+    verbose_name = "Scenes and chips"

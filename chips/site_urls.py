@@ -1,0 +1,3 @@
+"""Site-level chip URLs outside /query/: the /dump/ file server."""
+
+urlpatterns: list = []

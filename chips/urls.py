@@ -1,0 +1,3 @@
+"""chips endpoints under /query/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""parcels endpoints under /query/."""
+
+urlpatterns: list = []
