@@ -1,0 +1,47 @@
+"""GDAL options for reading band files, in one place (no Django).
+
+The options are those that make windowed reads of remote COGs cheap: no directory listing
+on open (a SAFE or COG folder has no sidecar files worth an HTTP round trip), merged range
+requests, a VSI read cache, and a block cache big enough to keep the tiles a request
+decodes. Hrefs are mapped onto GDAL's virtual file systems here too.
+"""
+
+from __future__ import annotations
+
+import rasterio
+
+GDAL_OPTIONS: dict[str, str | int | bool] = {
+    # No READDIR on open: otherwise GDAL lists the folder (one more request on https/s3)
+    # looking for .aux.xml/.ovr sidecars that Sentinel-2 archives never have.
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    # Adjacent byte ranges of a window (several tiles of one row) travel in one request.
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_VERSION": "2",
+    # Keep the header and recently read ranges of remote files in memory.
+    "VSI_CACHE": True,
+    "VSI_CACHE_SIZE": 64 * 1024 * 1024,
+    # Block cache in MB: a JPEG 2000 tile decodes to 2 MB (1024 x 1024 uint16).
+    "GDAL_CACHEMAX": 512,
+    # OpenJPEG decodes the code blocks of a tile on several threads.
+    "GDAL_NUM_THREADS": "ALL_CPUS",
+    # Only GET what is asked; a HEAD request first costs a round trip per file.
+    "CPL_VSIL_CURL_USE_HEAD": "NO",
+}
+
+
+def raster_env() -> rasterio.Env:
+    """The rasterio Env every read of a band file runs in."""
+    return rasterio.Env(**GDAL_OPTIONS)
+
+
+def gdal_path(href: str) -> str:
+    """The name GDAL opens for an asset href: local paths as they are, https through
+    /vsicurl/, s3 through /vsis3/ (credentials from the usual AWS_* environment)."""
+    if href.startswith(("https://", "http://")):
+        return f"/vsicurl/{href}"
+    if href.startswith("s3://"):
+        return f"/vsis3/{href[len('s3://') :]}"
+    if href.startswith("file://"):
+        return href[len("file://") :]
+    return href
