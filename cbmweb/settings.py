@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,7 +52,7 @@ DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEMO or DEBUG):
+    if not DEMO:
         raise ImproperlyConfigured("SECRET_KEY must be set outside the demo (CBMWEB_DEMO=1)")
     SECRET_KEY = "cbmweb-demo-only-not-secret"  # noqa: S105 - demo and tests only
 
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "parcels",
     "chips",
+    "ops",  # last: its UserAdmin replaces the stock one
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs every /query/ and /dump/ request and applies the per-IP requests/minute quota;
+    # after authentication (it reads the session user).
+    "ops.middleware.RequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -157,8 +162,38 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cbmweb.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per-user requests/minute quota, checked after authentication, before the handler.
+    "DEFAULT_THROTTLE_CLASSES": ["ops.quotas.UserRequestRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {"TITLE": "cbmweb CbM API", "VERSION": "0.1.0"}
+
+# --- operations -----------------------------------------------------------------------------
+# Proxies whose X-Forwarded-For is believed (CIDRs, comma separated); empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Request log rows older than this are pruned nightly (prune_request_log / ops.tasks).
+REQUEST_LOG_RETENTION_DAYS = env_int("REQUEST_LOG_RETENTION_DAYS", 90)
+# Quotas; 0 switches one off. Per user overridable in the admin (User -> quota).
+QUOTA_REQUESTS_PER_MINUTE = env_int("QUOTA_REQUESTS_PER_MINUTE", 120)  # per user
+QUOTA_IP_REQUESTS_PER_MINUTE = env_int("QUOTA_IP_REQUESTS_PER_MINUTE", 240)  # per client IP
+QUOTA_CHIPS_PER_DAY = env_int("QUOTA_CHIPS_PER_DAY", 2000)  # per user
+QUOTA_IP_CHIPS_PER_DAY = env_int("QUOTA_IP_CHIPS_PER_DAY", 4000)  # per client IP
+# The daily usage page flags a user or IP above any of these (per day); 0 = no flag.
+USAGE_FLAG_REQUESTS = env_int("USAGE_FLAG_REQUESTS", 5000)
+USAGE_FLAG_CHIPS = env_int("USAGE_FLAG_CHIPS", 1000)
+USAGE_FLAG_ERRORS = env_int("USAGE_FLAG_ERRORS", 200)
+USAGE_FLAG_BYTES = env_int("USAGE_FLAG_BYTES", 2_000_000_000)
+
+# Quota counters live in the cache "quotas": per-process memory is right for the demo (one
+# process); several web processes must share it, so production points it at Redis.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "quotas": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        if REDIS_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quotas"}
+    ),
+}
 
 # --- Celery --------------------------------------------------------------------------------
 # No broker: tasks run in-process (the demo path), with identical results.
@@ -171,6 +206,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "prune-request-log": {
+        "task": "ops.tasks.prune_request_log",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # Debian 12's GDAL (3.6) cannot block network access from spatial references; SRSs here
 # come from the operator's own files and the catalogue, never from request parameters.

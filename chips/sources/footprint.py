@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import shapely
 from shapely.affinity import translate
 from shapely.geometry import MultiPolygon, Polygon, box, shape
@@ -55,19 +56,19 @@ def _normalise(polygon: Polygon) -> MultiPolygon:
         unwrapped = shapely.make_valid(unwrapped)
         west = unwrapped.intersection(_WORLD)
         east = translate(unwrapped.intersection(_EAST_OF_180), xoff=-360.0)
-        return _as_multipolygon(shapely.union_all([west, east]), keep_parts=True)
+        return _as_multipolygon(shapely.union_all([west, east]))
     return _as_multipolygon(shapely.make_valid(polygon))
 
 
-def _unwrap(coords):  # type: ignore[no-untyped-def] - shapely passes an (n, 2) array
+def _unwrap(coords: np.ndarray) -> np.ndarray:
+    """Longitudes -180..0 become 180..360 (shapely passes an (n, 2) array)."""
     coords = coords.copy()
     coords[:, 0] = coords[:, 0] % 360.0
     return coords
 
 
-def _as_multipolygon(geom: BaseGeometry, keep_parts: bool = False) -> MultiPolygon:
+def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     """Keep the polygonal parts (make_valid may add stray lines or points)."""
-    del keep_parts  # union_all keeps parts that only touch along 180 apart already
     polygons: list[Polygon] = []
     for part in getattr(geom, "geoms", [geom]):
         if isinstance(part, Polygon) and not part.is_empty:
