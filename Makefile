@@ -11,6 +11,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEB_PACKAGES := python3 python3-venv python3-dev gdal-bin libgdal-dev libgeos-dev libproj-dev \
 	binutils libsqlite3-mod-spatialite postgresql-15-postgis-3
+# The browser test drives Debian's Chromium headless.
+TEST_DEB_PACKAGES := chromium chromium-driver
 # Tests run on PostGIS; the suite creates test_<name> with the postgis extension itself.
 TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/cbmweb
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
@@ -25,7 +27,7 @@ help:
 setup: system-packages venv
 
 system-packages:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -43,17 +45,18 @@ $(VENV)/.installed: requirements.txt
 
 demo-data: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
+	$(PY) manage.py demo_setup --port $(PORT)
 
 demo: demo-data
 	@echo "serving on http://127.0.0.1:$(PORT)/ (user demo, password demo)"
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver --noreload --insecure 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint
+test: lint
+	$(MAKE) system-packages EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py check
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 TEST_BROKER_URL=$(TEST_BROKER_URL) \

@@ -163,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per-user requests/minute quota, checked after authentication, before the handler.
-    "DEFAULT_THROTTLE_CLASSES": ["ops.quotas.UserRequestRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["ops.throttling.UserRequestRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {"TITLE": "cbmweb CbM API", "VERSION": "0.1.0"}
 

@@ -1,0 +1,154 @@
+"""Quotas: requests per minute (per user and per IP) and chips cut per day (per user and IP).
+
+Requests per minute are counted in the Django cache "quotas" (the "default" cache when there
+is none): a fixed one-minute window per key, incremented atomically (Redis INCR in
+production, a lock in the per-process LocMem cache of the demo). Chips cut per day are
+summed from the request log, which already holds them (index on (user, time) / (ip, time));
+the day is the calendar day in TIME_ZONE, so Retry-After points at local midnight.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import BaseCache, caches
+from django.db.models import Sum
+from django.utils import timezone
+
+from cbmweb.errors import TooManyRequests
+
+from .models import RequestLog, UserQuota
+
+WINDOW_SECONDS = 60
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def quota_cache() -> BaseCache:
+    return caches["quotas"] if "quotas" in settings.CACHES else caches["default"]
+
+
+def count_hit(*, key: str, now: float | None = None) -> tuple[int, int]:
+    """Count one request for `key` in the current minute: (count so far, seconds left)."""
+    now = time.time() if now is None else now
+    window = int(now // WINDOW_SECONDS)
+    cache_key = f"ops:rpm:{key}:{window}"
+    cache = quota_cache()
+    # Two windows' lifetime: the key outlives its minute even on a slow clock.
+    if cache.add(cache_key, 1, timeout=2 * WINDOW_SECONDS):
+        count = 1
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(cache_key, 1, timeout=2 * WINDOW_SECONDS)
+            count = 1
+    retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+    return count, retry_after
+
+
+def _override(user: AbstractBaseUser | AnonymousUser | None) -> UserQuota | None:
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_ops_quota_override", False)
+    if cached is not False:
+        return cached
+    override = UserQuota.objects.filter(user_id=user.pk).first()
+    user._ops_quota_override = override  # one read per request, however many checks
+    return override
+
+
+def user_requests_per_minute(user: AbstractBaseUser) -> int:
+    """The user's limit; 0 means none."""
+    override = _override(user)
+    if override is not None and override.requests_per_minute is not None:
+        return override.requests_per_minute
+    return _setting("QUOTA_REQUESTS_PER_MINUTE", 120)
+
+
+def user_chips_per_day(user: AbstractBaseUser) -> int:
+    override = _override(user)
+    if override is not None and override.chips_per_day is not None:
+        return override.chips_per_day
+    return _setting("QUOTA_CHIPS_PER_DAY", 2000)
+
+
+def check_ip_request_rate(*, ip: str) -> None:
+    """Count a /query/ request from `ip`; TooManyRequests once over the per-IP limit."""
+    limit = _setting("QUOTA_IP_REQUESTS_PER_MINUTE", 240)
+    if not limit or not ip:
+        return
+    count, retry_after = count_hit(key=f"ip:{ip}")
+    if count > limit:
+        raise TooManyRequests(
+            f"over the quota of {limit} requests per minute from {ip}; retry after {retry_after} s",
+            retry_after=retry_after,
+        )
+
+
+def check_user_request_rate(*, user: AbstractBaseUser) -> None:
+    limit = user_requests_per_minute(user)
+    if not limit:
+        return
+    count, retry_after = count_hit(key=f"user:{user.pk}")
+    if count > limit:
+        raise TooManyRequests(
+            f"over the quota of {limit} requests per minute for user {user.get_username()}; "
+            f"retry after {retry_after} s",
+            retry_after=retry_after,
+        )
+
+
+def _today_start(now: datetime) -> tuple[datetime, int]:
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Via the date, not +24 h: a day is 23 or 25 h long at the DST changes.
+    tomorrow = start.date() + timedelta(days=1)
+    next_start = timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()))
+    return start, max(1, math.ceil((next_start - now).total_seconds()))
+
+
+def chips_cut_today(*, user_id: int | None = None, ip: str | None = None) -> int:
+    start, _ = _today_start(timezone.now())
+    rows = RequestLog.objects.filter(time__gte=start)
+    rows = rows.filter(user_id=user_id) if user_id is not None else rows.filter(ip=ip)
+    return rows.aggregate(total=Sum("chips_cut"))["total"] or 0
+
+
+def check_chip_quota(
+    *, user: AbstractBaseUser | AnonymousUser | None, ip: str, chips_to_cut: int
+) -> None:
+    """Before cutting: TooManyRequests when `chips_to_cut` more would pass a daily quota.
+
+    The chip views call this with the number of chips they are about to cut (cached ones
+    do not count), after the per-request limit and before any work starts.
+    """
+    if chips_to_cut <= 0:
+        return
+    now = timezone.now()
+    _, retry_after = _today_start(now)
+    checks: list[tuple[str, int, dict[str, Any]]] = []
+    if user is not None and user.is_authenticated:
+        limit = user_chips_per_day(user)
+        checks.append((f"user {user.get_username()}", limit, {"user_id": user.pk}))
+    if ip:
+        checks.append((ip, _setting("QUOTA_IP_CHIPS_PER_DAY", 4000), {"ip": ip}))
+    for who, limit, key in checks:
+        if not limit:
+            continue
+        used = chips_cut_today(**key)
+        if used + chips_to_cut > limit:
+            left = max(0, limit - used)
+            raise TooManyRequests(
+                f"over the quota of {limit} chips cut per day for {who}: {used} cut today, "
+                f"this request needs {chips_to_cut} new chips, {left} left; shorten the date "
+                f"window or retry after midnight ({settings.TIME_ZONE})",
+                retry_after=retry_after,
+            )
