@@ -12,6 +12,8 @@ from django.utils.html import format_html
 
 from chips.models import Asset, Scene
 
+from . import admin_cache  # noqa: F401 - registers the chip cache admin
+
 
 class AssetInline(admin.TabularInline):
     model = Asset

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC
 
+from django.conf import settings
 from django.contrib.gis.db import models
 
 
@@ -82,3 +84,63 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return f"{self.scene.product_id}.{self.band}"
 
+
+def new_dump_token() -> str:
+    """An unguessable /dump/ token: 24 random bytes (192 bits), URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+class ClientCache(models.Model):
+    """The chips one client (user and IP) holds for one chip square (lon, lat, chipsize),
+    behind its own /dump/ token. One token per square keeps file names unique: the API
+    names a chip `<product>.<band>.tif`, which two squares would otherwise share."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chip_caches"
+    )
+    ip = models.GenericIPAddressField()
+    # "<lon>|<lat>|<chipsize>", lon/lat rounded to 1e-6 degree (about 0.1 m).
+    square = models.CharField(max_length=64)
+    token = models.CharField(max_length=64, unique=True, default=new_dump_token)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "ip", "created"]
+        constraints = [
+            # The cache look-up of a request: user = %s AND ip = %s AND square = %s.
+            models.UniqueConstraint(fields=["user", "ip", "square"], name="clientcache_uniq"),
+        ]
+        # token is unique, hence indexed: it serves the /dump/<token>/<file> look-up.
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.ip} [{self.square}]"
+
+
+class CachedChip(models.Model):
+    """One chip file a client holds: recorded only once the file is in place."""
+
+    cache = models.ForeignKey(ClientCache, on_delete=models.CASCADE, related_name="chips")
+    # ChipSpec.key: the content address of the file, shared by every client holding it.
+    spec_key = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=200, help_text="<product>.<band>.tif")
+    stored_path = models.CharField(max_length=300, help_text="relative to CHIP_STORE")
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="cached_chips")
+    band = models.CharField(max_length=3)
+    size_bytes = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cache", "file_name"]
+        constraints = [
+            # /dump/<token>/<file>: cache = %s AND file_name = %s; and no duplicate record.
+            models.UniqueConstraint(fields=["cache", "file_name"], name="cachedchip_uniq"),
+        ]
+        indexes = [
+            # The flush keeps a shared file while any record holds it: spec_key IN (...).
+            models.Index(fields=["spec_key"], name="cachedchip_spec_idx"),
+            # Flushing by age: created < %s.
+            models.Index(fields=["created"], name="cachedchip_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cache.token[:6]}…/{self.file_name}"

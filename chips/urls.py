@@ -1,3 +1,16 @@
 """chips endpoints under /query/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api, composite_views
+
+urlpatterns = [
+    path("rawChipByLocation", api.RawChipByLocation.as_view(), name="raw-chip-by-location"),
+    path("rawChipByParcelID", api.RawChipByParcelId.as_view(), name="raw-chip-by-parcel-id"),
+    # The original service spelled it both ways; the CbM tools use both.
+    path("rawChipByParcelId", api.RawChipByParcelId.as_view()),
+    path("rawChipsBatch", api.RawChipsBatch.as_view(), name="raw-chips-batch"),
+    path("chipsByLocation", composite_views.chips_by_location, name="chips-by-location"),
+    path("chipsByParcelID", composite_views.chips_by_parcel_id, name="chips-by-parcel-id"),
+    path("chipsByParcelId", composite_views.chips_by_parcel_id),
+]

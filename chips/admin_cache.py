@@ -1,0 +1,81 @@
+"""Admin for the chip cache: per-client caches with file count, size and age; flush action.
+
+Registered on import: chips/admin.py imports this module.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from .cache import flush_files
+from .models import CachedChip, ClientCache
+
+
+class CachedChipInline(admin.TabularInline):
+    model = CachedChip
+    fields = ("file_name", "band", "size_bytes", "created", "stored_path")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ClientCache)
+class ClientCacheAdmin(admin.ModelAdmin):
+    list_display = ("user", "ip", "square", "files", "size_mb", "age", "last_cut")
+    list_filter = ("user",)
+    search_fields = ("user__username", "ip", "square")
+    readonly_fields = ("user", "ip", "square", "token", "created")
+    inlines = [CachedChipInline]
+    actions = ["flush_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClientCache]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(
+                n_files=Count("chips"),
+                n_bytes=Sum("chips__size_bytes"),
+                oldest=Min("chips__created"),
+                newest=Max("chips__created"),
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # caches are made by requests only
+
+    @admin.display(description="files", ordering="n_files")
+    def files(self, obj: ClientCache) -> int:
+        return obj.n_files  # type: ignore[attr-defined]
+
+    @admin.display(description="size (MB)", ordering="n_bytes")
+    def size_mb(self, obj: ClientCache) -> str:
+        return f"{(obj.n_bytes or 0) / 1e6:.2f}"  # type: ignore[attr-defined]
+
+    @admin.display(description="oldest chip", ordering="oldest")
+    def age(self, obj: ClientCache) -> str:
+        oldest = obj.oldest  # type: ignore[attr-defined]
+        return timesince(oldest, timezone.now()) if oldest else "-"
+
+    @admin.display(description="last cut", ordering="newest")
+    def last_cut(self, obj: ClientCache) -> object:
+        return obj.newest  # type: ignore[attr-defined]
+
+    @admin.action(description="Flush the selected caches (records and unshared files)")
+    def flush_selected(self, request: HttpRequest, queryset: QuerySet[ClientCache]) -> None:
+        started = timezone.now().timestamp()
+        keys = set(CachedChip.objects.filter(cache__in=queryset).values_list("spec_key", flat=True))
+        count = queryset.count()
+        queryset.delete()
+        files = flush_files(keys=keys, started=started)
+        self.message_user(
+            request, f"flushed {count} caches, deleted {files} files", messages.SUCCESS
+        )

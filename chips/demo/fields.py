@@ -1,0 +1,173 @@
+"""Ground truth: a generated field pattern in the national CRS, and seasonal curves per crop.
+
+Fields are rectangles in blocks, rotated like a polder allotment: columns of random width,
+each split into fields of random length, with 8 m ditches and tracks between them. A field
+id is found for any ground point by two sorted look-ups, so every tile grid samples the same
+ground exactly, whatever its CRS.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# Cover classes. Crops carry the Dutch BRP crop name and code (gewas, gewascode).
+CROPS: tuple[tuple[str, int], ...] = (
+    ("Grasland, blijvend", 265),
+    ("Mais, snij-", 259),
+    ("Tarwe, winter-", 233),
+    ("Bieten, suiker-", 256),
+    ("Aardappelen, consumptie", 2014),
+)
+GRASS, MAIZE, WHEAT, BEET, POTATO = range(5)
+FOREST, URBAN, WATER, VERGE = 5, 6, 7, 8
+COVER_SHARES = np.array([0.34, 0.2, 0.12, 0.09, 0.1, 0.06, 0.05, 0.04])
+DITCH_HALF_WIDTH_M = 4.0
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    origin: tuple[float, float]  # national CRS
+    angle: float  # radians, rotation of the allotment
+    u_edges: np.ndarray  # column edges along u
+    v_keys: np.ndarray  # per-column row edges, offset by column * _KEY_STRIDE
+    v_start: np.ndarray  # index into v_keys of each column's first edge
+    cell_column: np.ndarray
+    cell_v0: np.ndarray
+    cell_v1: np.ndarray
+    cover: np.ndarray  # cover class per cell
+    sos_shift: np.ndarray  # days, per cell
+    eos_shift: np.ndarray
+    vmax: np.ndarray
+    soil: np.ndarray  # soil brightness factor per cell
+    phase: np.ndarray  # texture phase per cell
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cover)
+
+    def to_uv(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dx, dy = x - self.origin[0], y - self.origin[1]
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return dx * c + dy * s, -dx * s + dy * c
+
+    def from_uv(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return self.origin[0] + u * c - v * s, self.origin[1] + u * s + v * c
+
+    def cell_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Cell index at ground points; n_cells (the verge class) on ditches and tracks."""
+        u, v = self.to_uv(x, y)
+        col = np.clip(np.searchsorted(self.u_edges, u, side="right") - 1, 0, len(self.u_edges) - 2)
+        key = col * _KEY_STRIDE + v
+        pos = np.searchsorted(self.v_keys, key, side="right") - 1
+        cell = pos - col  # each column has one more edge than cells
+        cell = np.clip(cell, 0, self.n_cells - 1)
+        inside = (
+            (u - self.u_edges[col] > DITCH_HALF_WIDTH_M)
+            & (self.u_edges[col + 1] - u > DITCH_HALF_WIDTH_M)
+            & (v - self.cell_v0[cell] > DITCH_HALF_WIDTH_M)
+            & (self.cell_v1[cell] - v > DITCH_HALF_WIDTH_M)
+            & (self.cell_column[cell] == col)
+        )
+        return np.where(inside, cell, self.n_cells)
+
+    def cell_polygon(self, cell: int) -> list[tuple[float, float]]:
+        """The field's ring (national CRS), inside its ditches."""
+        col = int(self.cell_column[cell])
+        m = DITCH_HALF_WIDTH_M
+        u0, u1 = self.u_edges[col] + m, self.u_edges[col + 1] - m
+        v0, v1 = self.cell_v0[cell] + m, self.cell_v1[cell] - m
+        us = np.array([u0, u1, u1, u0, u0])
+        vs = np.array([v0, v0, v1, v1, v0])
+        xs, ys = self.from_uv(us, vs)
+        return [(round(float(a), 3), round(float(b), 3)) for a, b in zip(xs, ys, strict=True)]
+
+
+_KEY_STRIDE = 1.0e7
+
+
+def make_layout(bbox: tuple[float, float, float, float], rng: np.random.Generator) -> FieldLayout:
+    """Fields covering bbox (national CRS, with room to spare for the rotation)."""
+    w, s, e, n = bbox
+    origin = ((w + e) / 2, (s + n) / 2)
+    angle = math.radians(rng.uniform(15, 35))
+    half = math.hypot(e - w, n - s) / 2 + 100
+    widths = rng.uniform(280, 700, size=int(2 * half / 280) + 2)
+    u_edges = np.concatenate([[-half], -half + np.cumsum(widths)])
+    u_edges = u_edges[: np.searchsorted(u_edges, half) + 1]
+    keys: list[np.ndarray] = []
+    starts: list[int] = []
+    cols: list[np.ndarray] = []
+    v0s: list[np.ndarray] = []
+    v1s: list[np.ndarray] = []
+    total = 0
+    for col in range(len(u_edges) - 1):
+        lengths = rng.uniform(110, 420, size=int(2 * half / 110) + 2)
+        edges = np.concatenate([[-half], -half + np.cumsum(lengths)])
+        edges = edges[: np.searchsorted(edges, half) + 1]
+        starts.append(total)
+        keys.append(col * _KEY_STRIDE + edges)
+        cols.append(np.full(len(edges) - 1, col))
+        v0s.append(edges[:-1])
+        v1s.append(edges[1:])
+        total += len(edges)
+    n_cells = sum(len(c) for c in cols)
+    cover = rng.choice(len(COVER_SHARES), size=n_cells, p=COVER_SHARES / COVER_SHARES.sum())
+    return FieldLayout(
+        origin=origin,
+        angle=angle,
+        u_edges=u_edges,
+        v_keys=np.concatenate(keys),
+        v_start=np.array(starts),
+        cell_column=np.concatenate(cols),
+        cell_v0=np.concatenate(v0s),
+        cell_v1=np.concatenate(v1s),
+        cover=cover,
+        sos_shift=rng.normal(0, 6, n_cells),
+        eos_shift=rng.normal(0, 5, n_cells),
+        vmax=rng.uniform(0.8, 0.9, n_cells),
+        soil=rng.uniform(0.85, 1.15, n_cells),
+        phase=rng.uniform(0, 2 * math.pi, n_cells),
+    )
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# Double-logistic season per crop: base, start (day of year), rise days, end, fall days.
+_SEASONS = {
+    WHEAT: (0.22, 75.0, 12.0, 196.0, 4.0),
+    MAIZE: (0.18, 168.0, 8.0, 268.0, 5.0),
+    BEET: (0.18, 150.0, 9.0, 292.0, 8.0),
+    POTATO: (0.18, 158.0, 7.0, 226.0, 5.0),
+}
+_GRASS_CUTS = (135.0, 178.0, 222.0, 266.0)
+
+
+def greenness(layout: FieldLayout, day_of_year: float) -> np.ndarray:
+    """NDVI-like greenness of every cell (plus the verge class last) on one day."""
+    t = float(day_of_year)
+    g = np.empty(layout.n_cells + 1)
+    cover = layout.cover
+    for crop, (base, sos, rise, eos, fall) in _SEASONS.items():
+        sel = cover == crop
+        top = layout.vmax[sel]
+        g[:-1][sel] = base + (top - base) * (
+            _sigmoid((t - sos - layout.sos_shift[sel]) / rise)
+            - _sigmoid((t - eos - layout.eos_shift[sel]) / fall)
+        )
+    sel = cover == GRASS
+    grass = np.full(sel.sum(), 0.8)
+    for cut in _GRASS_CUTS:
+        since = t - cut - layout.sos_shift[sel]
+        grass -= np.where(since >= 0, 0.38 * np.exp(-np.maximum(since, 0) / 11.0), 0.0)
+    g[:-1][sel] = grass
+    g[:-1][cover == FOREST] = 0.82
+    g[:-1][cover == URBAN] = 0.15
+    g[:-1][cover == WATER] = -0.3
+    g[-1] = 0.55  # grassy verges, tracks and ditches
+    return g

@@ -1,0 +1,232 @@
+"""chipsByLocation / chipsByParcelID: the page, its JSON status, joining, limits, errors.
+
+The work runs in a background thread with its own database connection, so these tests use
+committed data (transactional_db). Pixels are checked against the source band files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rasterio
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.test import Client
+from PIL import Image
+from pyproj import Transformer
+from rasterio.windows import Window
+
+from chips import composites
+from chips.models import CachedChip
+from chips.tests import composite_fixtures as fx
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+]
+HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
+JSON = {"HTTP_ACCEPT": "*/*"}
+
+
+@pytest.fixture
+def store(tmp_path: Path, settings: Any) -> Path:
+    settings.CHIP_STORE = tmp_path / "store"
+    settings.MAX_CHIPS_PER_REQUEST = 24
+    return settings.CHIP_STORE
+
+
+@pytest.fixture
+def client_in() -> Client:
+    user = get_user_model().objects.create_user("analyst", password="pw", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def location_url(**extra: str) -> str:
+    lon, lat = fx.centre_lonlat()
+    params = {
+        "lon": f"{lon:.7f}",
+        "lat": f"{lat:.7f}",
+        "start_date": "2024-05-01",
+        "end_date": "2024-06-30",
+    }
+    params.update(extra)
+    return "/query/chipsByLocation?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def wait_done(client: Client, url: str, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(url, **JSON).json()
+        if body["state"] != "running" or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
+def source_window(scene_product: str, band: str, folder: Path, res: int) -> np.ndarray:
+    # The 1280 m chip centred on the square's centre: 64..192 at 10 m, 32..96 at 20 m.
+    n = 1280 // res
+    with rasterio.open(folder / scene_product / f"{band}.tif") as src:
+        return src.read(1, window=Window(n // 2, n // 2, n, n))
+
+
+def test_location_chips_render_the_source_pixels(
+    tmp_path: Path, store: Path, client_in: Client
+) -> None:
+    scenes = fx.make_scenes(tmp_path / "archive", 3)
+    body = wait_done(client_in, location_url())
+    assert body["state"] == "done", body
+    assert body["dates"] == [s.sensing_key for s in scenes]
+    assert all(re.fullmatch(r"/dump/[\w-]{16,}/S2A_MSIL2A_\w+\.png", c) for c in body["chips"])
+    for scene, chip, item in zip(scenes, body["chips"], body["items"], strict=True):
+        response = client_in.get(chip)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        rgba = np.asarray(Image.open(io.BytesIO(b"".join(response.streaming_content))))
+        assert rgba.shape == (128, 128, 4)
+        for i, band in enumerate(("B08", "B04", "B03")):
+            data = source_window(scene.product_id, band, tmp_path / "archive", 10).astype(float)
+            lo, hi = np.percentile(data, [5, 95])
+            expected = np.clip((data - lo) / (hi - lo) * 255, 0, 255)
+            assert np.abs(rgba[..., i] - expected).max() <= 1
+        assert (rgba[..., 3] == 255).all()
+        # SCL: the northern half of the chip is class 9 (cloud), the rest 4.
+        assert item["cloud"] == "50 %"
+
+
+def test_page_table_cells_and_columns(tmp_path: Path, store: Path, client_in: Client) -> None:
+    scenes = fx.make_scenes(tmp_path / "archive", 10)
+    wait_done(client_in, location_url())
+    page = client_in.get(location_url(), **HTML)
+    assert page.status_code == 200
+    html = page.content.decode()
+    cells = re.findall(
+        r'<td><label><img id="(\w+)" src="(/dump/[^"]+\.png)"/><br/>([\d-]+)</label>', html
+    )
+    assert [c[0] for c in cells] == [s.sensing_key for s in scenes]
+    assert cells[0][2] == scenes[0].sensing_time.date().isoformat()
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    assert [r.count("<td") for r in rows] == [8, 2]
+    assert "cloud 50 %" in html
+    assert 'name="bands" value="B08_B04_B03"' in html and 'name="lut" value="5_95"' in html
+    assert "http://" not in html and "https://" not in html  # nothing from outside
+
+
+def test_20m_first_band_gives_64px(tmp_path: Path, store: Path, client_in: Client) -> None:
+    fx.make_scenes(tmp_path / "archive", 1)
+    body = wait_done(client_in, location_url(bands="B11_B08_B04", lut="0_6000_0_6000_0_6000"))
+    assert (body["items"][0]["width"], body["items"][0]["height"]) == (64, 64)
+    png = b"".join(client_in.get(body["chips"][0]).streaming_content)
+    assert Image.open(io.BytesIO(png)).size == (64, 64)
+
+
+def test_running_work_is_joined_not_restarted(
+    tmp_path: Path, store: Path, client_in: Client
+) -> None:
+    fx.make_scenes(tmp_path / "archive", 2)
+    user = get_user_model().objects.get(username="analyst")
+    lon, lat = fx.centre_lonlat()
+    request = composites.CompositeRequest(
+        lon=float(f"{lon:.7f}"),
+        lat=float(f"{lat:.7f}"),
+        chipsize=1280,
+        level="LEVEL2A",
+        start=fx.dt.date(2024, 5, 1),
+        end=fx.dt.date(2024, 6, 30),
+        bands=("B08", "B04", "B03"),
+        lut=composites.Lut.percentile(5, 95),
+    )
+    plan = composites.plan_composites(user=user, ip="127.0.0.1", request=request)
+    # Someone else is on this request's work right now.
+    assert composites._claim_job(plan.job_key, {"state": "running", "total": 2, "empty": []})
+    page = client_in.get(location_url(), **HTML)
+    html = page.content.decode()
+    assert "0 of 2 chips ready" in html and html.count('class="placeholder"') == 2
+    assert "format=json" in html  # the page polls instead of reloading
+    time.sleep(0.5)
+    assert CachedChip.objects.count() == 0  # nothing was started beside the running job
+
+
+def test_too_many_chips(tmp_path: Path, store: Path, client_in: Client, settings: Any) -> None:
+    settings.MAX_CHIPS_PER_REQUEST = 3
+    scenes = fx.make_scenes(tmp_path / "archive", 5)
+    answer = client_in.get(location_url(), **JSON)
+    assert answer.status_code == 400
+    assert answer.json()["param"] == "end_date" and "5 chips" in answer.json()["error"]
+    page = client_in.get(location_url(), **HTML)
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    third = scenes[2].sensing_time.date().isoformat()
+    assert "Too many chips: 5, at most 3" in html and f"end_date={third}" in html
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"lut": "95_5"}, "lut"),
+        ({"bands": "B04_B03"}, "bands"),
+        ({"lon": "200"}, "lon"),
+        ({"end_date": "2024-13-01"}, "end_date"),
+        ({"chipsize": "99999"}, "chipsize"),
+    ],
+)
+def test_bad_input(store: Path, client_in: Client, extra: dict[str, str], param: str) -> None:
+    answer = client_in.get(location_url(**extra), **JSON)
+    assert answer.status_code == 400 and answer.json()["param"] == param
+    page = client_in.get(location_url(**extra), **HTML)
+    assert page.status_code == 400 and f"<code>{param}</code>" in page.content.decode()
+
+
+def test_needs_credentials(store: Path) -> None:
+    answer = Client().get(location_url(), **JSON)
+    assert answer.status_code == 401 and "Basic" in answer["WWW-Authenticate"]
+
+
+def test_parcel_outline_on_every_chip(tmp_path: Path, store: Path, client_in: Client) -> None:
+    from parcels.models import Parcel, ParcelDataset
+
+    fx.make_scenes(tmp_path / "archive", 2)
+    cx, cy = fx.CENTRE_XY
+    # A 400 x 300 m field around the centre; its west edge runs through column 64 + 44.
+    corners = [
+        (cx - 195, cy + 145),
+        (cx + 205, cy + 145),
+        (cx + 205, cy - 155),
+        (cx - 195, cy - 155),
+    ]
+    to_wgs = Transformer.from_crs(fx.EPSG, 4326, always_xy=True).transform
+    ring = [to_wgs(x, y) for x, y in corners]
+    geom = MultiPolygon(Polygon([*ring, ring[0]]), srid=4326)
+    dataset = ParcelDataset.objects.create(aoi="nl", year=2024, srid=4326, source="test")
+    Parcel.objects.create(
+        dataset=dataset,
+        pid="p1",
+        crop_name="Mais, snij-",
+        crop_code="259",
+        area=120_000,
+        centroid=geom.centroid,
+        geom=geom,
+        geom_native=bytes(geom.wkb),
+    )
+    url = "/query/chipsByParcelId?aoi=nl&year=2024&pid=p1&start_date=2024-05-01&end_date=2024-05-31"
+    body = wait_done(client_in, url)
+    assert body["state"] == "done" and len(body["chips"]) == 2
+    for chip in body["chips"]:
+        rgba = np.asarray(Image.open(io.BytesIO(b"".join(client_in.get(chip).streaming_content))))
+        yellow = (rgba == (255, 255, 0, 255)).all(axis=-1)
+        cols = np.flatnonzero(yellow.sum(axis=0) > 20)  # the two long vertical edges
+        assert len(cols) == 2 and cols[1] - cols[0] == 40  # 400 m at 10 m
+    html = client_in.get(url, **HTML).content.decode()
+    assert "Parcel p1: Mais, snij-, 12.00 ha" in html
+
+
+def test_html_only_accept_gets_the_page(tmp_path: Path, store: Path, client_in: Client) -> None:
+    fx.make_scenes(tmp_path / "archive", 1)
+    wait_done(client_in, location_url())
+    page = client_in.get(location_url(), HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and "<table" in page.content.decode()

@@ -1,0 +1,72 @@
+"""/dump/<token>/<file>: recorded files only, no credentials, 404 for everything else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from chips import services
+from chips.cache import flush_cache
+
+from .raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chips(settings, tmp_path: Path, tmp_path_factory) -> dict[str, list[str]]:
+    settings.CHIP_STORE = tmp_path / "store"
+    build_archive(tmp_path_factory.getbasetemp() / "dump-rasters")
+    lon, lat = to_lonlat(32631, *P_OVERLAP_UTM31)
+    out = {}
+    for name in ("ana", "bo"):
+        out[name] = services.raw_chips_by_location(
+            user=User.objects.create(username=name), ip="10.1.1.1", lon=lon, lat=lat,
+            start=dt.date(2024, 6, 1), end=dt.date(2024, 6, 30), band="B04", chipsize=1280,
+            level="LEVEL2A",
+        )["chips"]  # fmt: skip
+    return out
+
+
+def test_serves_recorded_file_without_credentials(client, chips) -> None:
+    response = client.get(chips["ana"][0])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/tiff"
+    assert b"".join(response.streaming_content)[:4] in (b"II*\x00", b"MM\x00*")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dump/{tok}/..%2F..%2Fsettings.py",
+        "/dump/{tok}/..",
+        "/dump/{tok}/%2E%2E/{name}",
+        "/dump/{tok}/raw%2F{name}",
+        "/dump/{tok}/../{tok}/nothing.tif",
+        "/dump/{tok}/S2A_MSIL2A_X.B04.tif",
+        "/dump/{guess}/{name}",
+        "/dump/{tok}/{name}.aux.xml",
+        "/dump/{tok}",
+    ],
+)
+def test_path_tricks_get_404(client, chips, path: str) -> None:
+    _, _, tok, name = chips["ana"][0].split("/")
+    guess = tok[:-4] + ("AAAA" if not tok.endswith("AAAA") else "BBBB")
+    assert client.get(path.format(tok=tok, name=name, guess=guess)).status_code == 404
+
+
+def test_another_clients_token_does_not_open_my_files(client, chips) -> None:
+    _, _, tok_bo, _ = chips["bo"][0].split("/")
+    # bo's token with the name of one of ana's files: both hold the same products here,
+    # so the answer must come from bo's own record; a name bo does not hold is 404.
+    assert client.get(f"/dump/{tok_bo}/{chips['ana'][0].split('/')[3]}").status_code == 200
+    assert client.get(f"/dump/{tok_bo}/S2B_MSIL2A_OTHER.B04.tif").status_code == 404
+
+
+def test_flushed_file_is_404(client, chips) -> None:
+    flush_cache(username="ana")
+    assert client.get(chips["ana"][0]).status_code == 404
+    assert client.get(chips["bo"][0]).status_code == 200

@@ -1,0 +1,188 @@
+"""Reads: datasets and parcels by the API's parameters, with the AOI check first."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
+from django.contrib.gis.measure import D
+
+from cbmweb.errors import BadParameter, NotFound
+from cbmweb.params import get_int, get_str
+
+from .access import check_aoi, user_aois
+from .models import AOI_PATTERN, PTYPE_PATTERN, Parcel, ParcelDataset
+
+User = AbstractBaseUser | AnonymousUser
+COLUMNS = ("pid", "cropname", "cropcode", "srid", "area", "clon", "clat")
+PID_MAX = 64
+# Metres per degree of latitude, at its smallest (the equator): bounding boxes in degrees
+# built from it are never too small.
+METRES_PER_DEGREE = 110_574.0
+
+
+@dataclass(frozen=True)
+class DatasetKey:
+    aoi: str
+    year: int
+    ptype: str
+
+
+def dataset_key(params: Mapping[str, str]) -> DatasetKey:
+    """aoi, year and ptype from query parameters; BadParameter names the one at fault."""
+    aoi = get_str(params, "aoi").lower()
+    if not re.fullmatch(AOI_PATTERN, aoi):
+        raise BadParameter(
+            f"aoi={aoi!r} is not an AOI code (lower-case letters, digits, _; e.g. nl)",
+            param="aoi",
+        )
+    year = get_int(params, "year", lo=1900, hi=2100)
+    ptype = params.get("ptype", "") or ""
+    if not re.fullmatch(PTYPE_PATTERN, ptype):
+        raise BadParameter(
+            f"ptype={ptype!r} is not a parcel type (at most 8 lower-case letters/digits)",
+            param="ptype",
+        )
+    return DatasetKey(aoi, year, ptype)
+
+
+def pid_param(params: Mapping[str, str]) -> str:
+    pid = get_str(params, "pid").strip()
+    if not pid or len(pid) > PID_MAX or any(ord(c) < 32 for c in pid):
+        raise BadParameter(f"pid must be 1..{PID_MAX} printable characters", param="pid")
+    return pid
+
+
+def dataset_get(*, user: User, key: DatasetKey) -> ParcelDataset:
+    """The dataset, after the AOI check (403 before any look-up); NotFound if unknown."""
+    check_aoi(user, key.aoi)
+    try:
+        return ParcelDataset.objects.get(aoi=key.aoi, year=key.year, ptype=key.ptype)
+    except ParcelDataset.DoesNotExist:
+        ptype = f" ptype {key.ptype!r}" if key.ptype else ""
+        raise NotFound(f"no parcel dataset for aoi {key.aoi!r} year {key.year}{ptype}") from None
+
+
+def dataset_from_params(*, user: User, params: Mapping[str, str]) -> ParcelDataset:
+    return dataset_get(user=user, key=dataset_key(params))
+
+
+def parcel_from_params(*, user: User, params: Mapping[str, str]) -> Parcel:
+    """The parcel named by aoi, year, pid[, ptype]: BadParameter, Forbidden or NotFound."""
+    key = dataset_key(params)
+    pid = pid_param(params)
+    dataset = dataset_get(user=user, key=key)
+    try:
+        parcel = Parcel.objects.get(dataset=dataset, pid=pid)
+    except Parcel.DoesNotExist:
+        raise NotFound(f"no parcel {pid!r} in {dataset}", param="pid") from None
+    parcel.dataset = dataset  # already loaded: no second query when the caller reads it
+    return parcel
+
+
+def parcels_by_location(*, dataset: ParcelDataset, lon: float, lat: float) -> Any:
+    point = Point(lon, lat, srid=4326)
+    return Parcel.objects.filter(dataset=dataset, geom__intersects=point).order_by("pid")
+
+
+def parcels_by_id(*, dataset: ParcelDataset, pid: str) -> Any:
+    return Parcel.objects.filter(dataset=dataset, pid=pid)
+
+
+def parcels_by_polygon(*, dataset: ParcelDataset, polygon: GEOSGeometry, limit: int) -> Any:
+    return Parcel.objects.filter(dataset=dataset, geom__intersects=polygon).order_by("pid")[:limit]
+
+
+def parcel_peers(*, parcel: Parcel, distance: float, limit: int) -> list[tuple[str, float]]:
+    """Parcels of the same crop within `distance` metres, nearest first (outline to outline).
+
+    Same crop: the same crop code where the dataset has codes, else the same crop name.
+    Distances are on the spheroid (metres, whatever the dataset's CRS); a bounding box in
+    degrees, never smaller than the distance, lets the spatial index cut the candidates.
+    """
+    xmin, ymin, xmax, ymax = parcel.geom.extent
+    dlat = distance / METRES_PER_DEGREE * 1.01
+    coslat = math.cos(math.radians(min(89.0, max(abs(ymin), abs(ymax)) + dlat)))
+    dlon = dlat / coslat
+    box = Polygon.from_bbox((xmin - dlon, ymin - dlat, xmax + dlon, ymax + dlat))
+    box.srid = 4326
+    same_crop = {"crop_code": parcel.crop_code} if parcel.crop_code else {}
+    if not same_crop:
+        same_crop = {"crop_name": parcel.crop_name}
+    rows = (
+        Parcel.objects.filter(dataset_id=parcel.dataset_id, geom__bboverlaps=box, **same_crop)
+        .exclude(pk=parcel.pk)
+        .annotate(distance=Distance("geom", parcel.geom, spheroid=True))
+        .filter(distance__lte=D(m=distance))
+        .order_by("distance", "pid")
+        .values_list("pid", "distance")[:limit]
+    )
+    return [(pid, float(dist.m)) for pid, dist in rows]
+
+
+def parcel_columns(
+    parcels: Iterable[Parcel], *, dataset: ParcelDataset, with_geometry: bool, wgs84: bool
+) -> dict[str, list[Any]]:
+    """The columnar answer: one list per column; `geom` a GeoJSON geometry string."""
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    if with_geometry:
+        columns["geom"] = []
+    for parcel in parcels:
+        columns["pid"].append(parcel.pid)
+        columns["cropname"].append(parcel.crop_name)
+        columns["cropcode"].append(parcel.crop_code)
+        columns["srid"].append(dataset.srid)
+        columns["area"].append(parcel.area)
+        columns["clon"].append(parcel.centroid.x)
+        columns["clat"].append(parcel.centroid.y)
+        if with_geometry:
+            geom = (
+                parcel.geom
+                if wgs84
+                else GEOSGeometry(memoryview(bytes(parcel.geom_native)), srid=dataset.srid)
+            )
+            columns["geom"].append(geom.json)
+    return columns
+
+
+def parcel_fields(*, with_geometry: bool, wgs84: bool) -> list[str]:
+    """The columns a columnar answer needs: the geometries only when asked for."""
+    fields = ["pid", "crop_name", "crop_code", "area", "centroid"]
+    if with_geometry:
+        fields.append("geom" if wgs84 else "geom_native")
+    return fields
+
+
+def aois_info(*, user: User, examples: int = 3) -> dict[str, Any]:
+    """Per AOI the caller may see: years, datasets and a few parcel ids to try."""
+    aois = user_aois(user)
+    datasets = ParcelDataset.objects.all()
+    if aois is not None:
+        datasets = datasets.filter(aoi__in=aois)
+    answer: dict[str, Any] = {}
+    for dataset in datasets:
+        entry = answer.setdefault(dataset.aoi, {"years": [], "datasets": {}})
+        if dataset.year not in entry["years"]:
+            entry["years"].append(dataset.year)
+        suffix = f"{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
+        entry["datasets"][suffix] = {
+            "year": dataset.year,
+            "ptype": dataset.ptype,
+            "srid": dataset.srid,
+            "parcels": dataset.parcel_count,
+            "source": dataset.source,
+            "attribution": dataset.attribution,
+            "imported": dataset.imported_at.isoformat(),
+        }
+        entry[f"id_examples_{suffix}"] = list(
+            Parcel.objects.filter(dataset=dataset)
+            .order_by("pid")
+            .values_list("pid", flat=True)[:examples]
+        )
+    return answer
