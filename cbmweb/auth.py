@@ -46,4 +46,3 @@ class BasicAuthentication(authentication.BasicAuthentication):
         user, _ = super().authenticate_credentials(userid, password, request)
         cache.set(key, (user.pk, user.password), CREDENTIALS_CACHE_SECONDS)
         return user, None
-

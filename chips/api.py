@@ -11,9 +11,10 @@ from rest_framework.views import APIView
 
 from cbmweb.errors import BadParameter
 from cbmweb.params import get_bool, get_date_window, get_float, get_int, get_str
+from ops.accounting import record_chips
 from ops.client_ip import client_ip
 
-from . import services
+from . import jobs, services
 from .bands import BAND_RESOLUTION, LEVEL_BANDS
 from .models import Level
 
@@ -57,7 +58,18 @@ def _window_request(params: Mapping[str, str]) -> dict[str, Any]:
         "chipsize": parse_chipsize(params),
         "refresh": get_bool(params, "refresh"),
         "onlylist": get_bool(params, "onlylist"),
+        "background": get_bool(params, "async"),
     }
+
+
+def delivered(request: Request, delivery: services.Delivery) -> Response:
+    """200 with the answer; 202 with the job (and its URL) while the chips are being cut."""
+    record_chips(request, cut=delivery.cut, cached=delivery.cached)
+    if delivery.body is not None:
+        return Response(delivery.body)
+    assert delivery.job is not None
+    url = services.job_url(delivery.job)
+    return Response(jobs.status(delivery.job, url=url), status=202, headers={"Location": url})
 
 
 class RawChipByLocation(APIView):
@@ -67,10 +79,10 @@ class RawChipByLocation(APIView):
         params = request.query_params
         lon = get_float(params, "lon", lo=-180, hi=180)
         lat = get_float(params, "lat", lo=-90, hi=90)
-        answer = services.raw_chips_by_location(
+        delivery = services.raw_chips_by_location(
             user=request.user, ip=client_ip(request), lon=lon, lat=lat, **_window_request(params)
         )
-        return Response(answer)
+        return delivered(request, delivery)
 
 
 class RawChipByParcelId(APIView):
@@ -84,10 +96,10 @@ class RawChipByParcelId(APIView):
         window = _window_request(params)
         parcel = parcel_from_params(user=request.user, params=params)
         centre = getattr(parcel, "centroid", None) or parcel.geom.centroid
-        answer = services.raw_chips_by_location(
+        delivery = services.raw_chips_by_location(
             user=request.user, ip=client_ip(request), lon=centre.x, lat=centre.y, **window
         )
-        return Response(answer)
+        return delivered(request, delivery)
 
 
 class RawChipsBatch(APIView):
@@ -112,7 +124,7 @@ class RawChipsBatch(APIView):
         bands = [
             parse_band(b, level, "bands") if level else _any_band(b) for b in dict.fromkeys(bands)
         ]
-        answer = services.raw_chips_batch(
+        delivery = services.raw_chips_batch(
             user=request.user,
             ip=client_ip(request),
             lon=lon,
@@ -121,5 +133,14 @@ class RawChipsBatch(APIView):
             bands=bands,
             chipsize=parse_chipsize(params),
             level=level,
+            background=get_bool(params, "async"),
         )
-        return Response(answer)
+        return delivered(request, delivery)
+
+
+class ChipJobStatus(APIView):
+    """GET /query/jobs/<id>: status, done and total of a chip job, its result when over."""
+
+    def get(self, request: Request, job_id: str) -> Response:
+        job = services.job_of(user=request.user, job_id=job_id)
+        return Response(jobs.status(job, url=services.job_url(job)))

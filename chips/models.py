@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import UTC
 
 from django.conf import settings
@@ -144,3 +145,58 @@ class CachedChip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cache.token[:6]}…/{self.file_name}"
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class ChipJob(models.Model):
+    """The work of one request: its chips, cut by one task per scene, with progress.
+
+    A request that asks for the same chips for the same client while a job runs joins it
+    (one live job per `key`, enforced by the database), so reloads never start a second
+    extraction. Web processes and workers all see it here.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # sha256 of kind, client token, refresh and the sorted chip keys of the request.
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=9, help_text="raw or composite")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chip_jobs"
+    )
+    cache = models.ForeignKey(ClientCache, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    # Chips of the request: done counts those cut, reused or failed so far.
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # The answer's entries in order: [[label, chip key, file name], ...].
+    plan = models.JSONField(default=list)
+    # {label: message} of chips whose scene could not be read.
+    errors = models.JSONField(default=dict, blank=True)
+    # What the job needs besides its plan (e.g. a composite's stretch).
+    options = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    # Touched by every finished scene: a running job untouched for long lost its workers.
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            # Joining: at most one running job per key (a partial unique index).
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status="running"),
+                name="chipjob_live_key_uniq",
+            ),
+        ]
+        indexes = [
+            # Clean-up of finished jobs by age: created < %s.
+            models.Index(fields=["created"], name="chipjob_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.id} ({self.status} {self.done}/{self.total})"

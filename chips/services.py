@@ -8,19 +8,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 
 from cbmweb.errors import BackendUnavailable, BadParameter, NotFound
+from ops.quotas import check_chip_quota
 
-from . import cache, catalogue
+from . import cache, catalogue, jobs, tasks
 from .chipspec import ChipSpec
 from .errors import ChipError
 from .extract import band_grid, snap_window
-from .models import Asset, Level, Scene
-from .tasks import cut_scene_chips
+from .models import Asset, ChipJob, JobStatus, Level, Scene
 
 
 @dataclass(frozen=True)
@@ -111,16 +112,15 @@ def raw_chips_by_location(
     level: str,
     refresh: bool = False,
     onlylist: bool = False,
-) -> dict[str, list[str]]:
+    background: bool = False,
+) -> Delivery:
     """rawChipByLocation (and by parcel, with the parcel's centroid as the point)."""
     scenes = catalogue.select_scenes(
         lon=lon, lat=lat, chipsize=chipsize, level=level, start=start, end=end
     )
     if onlylist:  # nothing is cut nor opened: the catalogue answers alone
-        return {
-            "dates": [s.sensing_key for s in scenes],
-            "chips": [s.product_id for s in scenes],
-        }
+        body = {"dates": [s.sensing_key for s in scenes], "chips": [s.product_id for s in scenes]}
+        return Delivery(job=None, body=body)
     planned = _plan(
         scenes=scenes, bands=[band], lon=lon, lat=lat, chipsize=chipsize, batch_labels=False
     )
@@ -134,6 +134,7 @@ def raw_chips_by_location(
         refresh=refresh,
         limit_param="end_date",
         limit_hint="shorten the date window (start_date..end_date)",
+        background=background,
     )
 
 
@@ -147,7 +148,8 @@ def raw_chips_batch(
     bands: Sequence[str],
     chipsize: int,
     level: str | None,
-) -> dict[str, list[str]]:
+    background: bool = False,
+) -> Delivery:
     """rawChipsBatch: every asked product x band, and only those."""
     found = catalogue.scenes_by_product_ids(product_ids=product_ids)
     asked = [p.removesuffix(".SAFE") for p in product_ids]
@@ -174,7 +176,19 @@ def raw_chips_batch(
         refresh=False,
         limit_param="tiles",
         limit_hint="ask for fewer tiles or bands",
+        background=background,
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A chip request's outcome: the answer, or (body None) the job still running.
+    `cut` and `cached` count chips for the request log."""
+
+    job: ChipJob | None
+    body: dict[str, Any] | None
+    cut: int = 0
+    cached: int = 0
 
 
 def deliver(
@@ -188,12 +202,21 @@ def deliver(
     refresh: bool,
     limit_param: str,
     limit_hint: str,
-) -> dict[str, list[str]]:
-    """Give the client every planned chip: reuse what it holds, cut the rest (at most
-    MAX_CHIPS_PER_REQUEST), record, and answer dates and /dump/ paths in plan order."""
+    background: bool = False,
+) -> Delivery:
+    """Give the client every planned chip: join the same request's running job if there
+    is one; else reuse what the client holds and start a job for the rest (at most
+    MAX_CHIPS_PER_REQUEST, one task per scene). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
+    (not at all when `background`); the answer lists dates and /dump/ paths in plan order."""
     client = cache.client_cache(
         user=user, ip=ip, square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize)
     )
+    key = jobs.job_key(
+        kind="raw", token=client.token, chip_keys=[p.spec.key for p in planned], refresh=refresh
+    )
+    running = jobs.live_job(key)
+    if running is not None:  # a reload or a repeat: join, never a second extraction
+        return _settle(running, background=background)
     held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
     missing = [p for p in planned if p.spec.key not in held]
     limit = settings.MAX_CHIPS_PER_REQUEST
@@ -203,41 +226,57 @@ def deliver(
             f"your cache do not count): {limit_hint}, then ask for the rest",
             param=limit_param,
         )
-    sizes = _cut(missing, refresh=refresh)
-    present: set[str] = set(held)
-    for item in missing:
-        size = sizes.get(item.spec.key, 0)
-        if size > 0:
-            cache.record_chip(cache=client, spec=item.spec, scene=item.scene, size_bytes=size)
-            present.add(item.spec.key)
-    shown = [p for p in planned if p.spec.key in present]
-    return {
-        "dates": [p.label for p in shown],
-        "chips": [f"/dump/{client.token}/{p.spec.file_name}" for p in shown],
-    }
-
-
-def _cut(missing: Sequence[PlannedChip], *, refresh: bool) -> dict[str, int]:
-    """Bytes of each missing chip's file: shared files another client had cut are reused
-    (unless refresh), the rest is cut by one task per scene."""
-    sizes: dict[str, int] = {}
+    if not missing:
+        shown = [p for p in planned if p.spec.key in held]
+        body = {
+            "dates": [p.label for p in shown],
+            "chips": [f"/dump/{client.token}/{p.spec.file_name}" for p in shown],
+        }
+        return Delivery(job=None, body=body, cached=len(held))
+    check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
     per_scene: dict[int, list[ChipSpec]] = {}
     for item in missing:
-        shared = None if refresh else cache.shared_file(item.spec)
-        if shared is not None:
-            sizes[item.spec.key] = shared.stat().st_size
-        else:
-            per_scene.setdefault(item.scene.pk, []).append(item.spec)
+        per_scene.setdefault(item.scene.pk, []).append(item.spec)
+    job, created = jobs.open_job(
+        key=key,
+        kind="raw",
+        cache=client,
+        plan=[(p.label, p.spec.key, p.spec.file_name) for p in planned],
+        total=len(planned),
+        done=len(planned) - len(missing),
+    )
+    if created:
+        work = [tasks.SceneWork(pk, tuple(specs)) for pk, specs in per_scene.items()]
+        tasks.run_job(job, work, refresh=refresh, background=background)
+    return _settle(
+        job, background=background, cut=len(missing) if created else 0, cached=len(held)
+    )
+
+
+def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) -> Delivery:
+    """Wait for the job (unless `background`); its answer once over. A job none of whose
+    chips could be cut is the archive (or the store) failing: 503."""
+    if not background:
+        job = jobs.wait(job, timeout=settings.CHIP_REQUEST_WAIT_SECONDS)
+    if job.status == JobStatus.RUNNING:
+        return Delivery(job=job, body=None, cut=cut, cached=cached)
+    body = jobs.answer(job)
+    if not body["chips"] and body.get("errors"):
+        reason = next(iter(body["errors"].values()))
+        raise BackendUnavailable(f"chip archive unavailable: {reason}")
+    return Delivery(job=job, body=body, cut=cut, cached=cached)
+
+
+def job_url(job: ChipJob) -> str:
+    return f"/query/jobs/{job.pk}"
+
+
+def job_of(*, user: AbstractBaseUser, job_id: str) -> ChipJob:
+    """A job of this user (another user's job is as unknown as a missing one)."""
     try:
-        # Eager (no broker) runs each task right here and raises its error at once.
-        results = [
-            cut_scene_chips.apply_async(args=[[s.to_dict() for s in specs]])
-            for specs in per_scene.values()
-        ]
-        for result in results:
-            sizes.update(result.get(timeout=settings.CHIP_REQUEST_WAIT_SECONDS))
-    except ChipError as exc:
-        raise BackendUnavailable(f"chip archive unavailable: {exc}") from exc
-    except CeleryTimeout as exc:
-        raise BackendUnavailable("chip workers did not answer in time; retry later") from exc
-    return sizes
+        job = ChipJob.objects.select_related("cache").filter(pk=job_id, user=user).first()
+    except (ValueError, ValidationError):  # not a job id at all
+        job = None
+    if job is None:
+        raise NotFound("no such job", param="job")
+    return job

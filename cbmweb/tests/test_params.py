@@ -44,9 +44,11 @@ def test_float_and_int_in_range() -> None:
 def test_date_window() -> None:
     start, end = get_date_window({"start_date": "2024-04-01", "end_date": "2024-04-30"})
     assert (start, end) == (dt.date(2024, 4, 1), dt.date(2024, 4, 30))
-    for bad in ({"start_date": "2024-4-1", "end_date": "2024-04-30"},
-                {"start_date": "2024-02-30", "end_date": "2024-04-30"},
-                {"end_date": "2024-04-30"}):
+    for bad in (
+        {"start_date": "2024-4-1", "end_date": "2024-04-30"},
+        {"start_date": "2024-02-30", "end_date": "2024-04-30"},
+        {"end_date": "2024-04-30"},
+    ):
         with pytest.raises(BadParameter) as err:
             get_date_window(bad)
         assert err.value.param == "start_date"

@@ -36,7 +36,7 @@ def chips_for(user: User, ip: str, lonlat=LONLAT, band: str = "B04") -> dict[str
     return services.raw_chips_by_location(
         user=user, ip=ip, lon=lonlat[0], lat=lonlat[1], start=dt.date(2024, 6, 1),
         end=dt.date(2024, 6, 30), band=band, chipsize=1280, level="LEVEL2A",
-    )  # fmt: skip
+    ).body  # fmt: skip
 
 
 def files(store: Path) -> set[Path]:

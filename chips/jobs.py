@@ -1,0 +1,218 @@
+"""Jobs: the work of one chip request, shared by every request asking for the same chips.
+
+A job is a database row (chips.models.ChipJob), so every web process and every worker sees
+it. Its key is made of the client's token and the request's chip keys: a reload or a repeat
+of a running request finds the running job by that key and joins it (waits for it, answers
+from it) instead of starting a second extraction. The database allows one running job per
+key, so two requests racing to start the same work end up sharing one job.
+
+Tasks report each finished scene here: its chips are recorded in the client's cache (one
+bulk upsert, so a redone task never duplicates a record) and the job's progress moves on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import CachedChip, ChipJob, ClientCache, JobStatus
+
+
+def stale_after() -> dt.timedelta:
+    """A running job untouched for this long lost its workers (a web process running it
+    in-process restarted, a broker lost its queue): the next request starts it again.
+    Each finished scene touches it; a scene task takes seconds, a request waits at most
+    CHIP_REQUEST_WAIT_SECONDS."""
+    return dt.timedelta(seconds=max(120, 2 * settings.CHIP_REQUEST_WAIT_SECONDS + 30))
+
+
+@dataclass(frozen=True)
+class ChipRecord:
+    """A chip file to record in a client's cache once it is in the store."""
+
+    file_name: str
+    spec_key: str
+    stored_path: str
+    scene_id: int
+    band: str
+    size_bytes: int
+
+
+def job_key(*, kind: str, token: str, chip_keys: Iterable[str], refresh: bool = False) -> str:
+    ident = "|".join([kind, token, "refresh" if refresh else "-", *sorted(chip_keys)])
+    return hashlib.sha256(ident.encode()).hexdigest()
+
+
+def live_job(key: str) -> ChipJob | None:
+    """The running job of this key, if any; a stale one is marked failed and not returned."""
+    job = ChipJob.objects.select_related("cache").filter(key=key, status=JobStatus.RUNNING).first()
+    if job is None:
+        return None
+    if job.updated < timezone.now() - stale_after():
+        ChipJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, errors={**job.errors, "": "the job lost its workers"}
+        )
+        return None
+    return job
+
+
+def open_job(
+    *,
+    key: str,
+    kind: str,
+    cache: ClientCache,
+    plan: Sequence[tuple[str, str, str]],
+    total: int,
+    done: int = 0,
+    options: dict[str, Any] | None = None,
+) -> tuple[ChipJob, bool]:
+    """(job, True) for a new running job of this key, or (the running one, False) when
+    another request started the same work first."""
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                job = ChipJob.objects.create(
+                    key=key,
+                    kind=kind,
+                    user_id=cache.user_id,
+                    cache=cache,
+                    plan=[list(entry) for entry in plan],
+                    total=total,
+                    done=done,
+                    options=options or {},
+                )
+            return job, True
+        except IntegrityError:
+            running = live_job(key)
+            if running is not None:
+                return running, False
+            # It finished (or went stale) between our insert and our look-up: try again.
+    raise RuntimeError(f"could not open a job for key {key[:12]}")
+
+
+def record_chips(records: Sequence[ChipRecord], *, cache_id: int) -> None:
+    """Record chips in a client's cache, in one statement. A record of the same name is
+    replaced (a refresh, or a task redone after its worker died): never duplicated."""
+    if not records:
+        return
+    CachedChip.objects.bulk_create(
+        [
+            CachedChip(
+                cache_id=cache_id,
+                file_name=r.file_name,
+                spec_key=r.spec_key,
+                stored_path=r.stored_path,
+                scene_id=r.scene_id,
+                band=r.band,
+                size_bytes=r.size_bytes,
+            )
+            for r in records
+        ],
+        update_conflicts=True,
+        unique_fields=["cache", "file_name"],
+        update_fields=["spec_key", "stored_path", "scene", "band", "size_bytes"],
+    )
+
+
+def report_scene(
+    job_id: Any,
+    *,
+    chip_keys: Sequence[str],
+    records: Sequence[ChipRecord],
+    failed: Mapping[str, str] | None = None,
+) -> ChipJob | None:
+    """A scene's task is over: record its chips, move the progress by its chips, and note
+    the error of each chip that could not be cut ({chip key: reason}) under its label. The
+    last scene closes the job."""
+    with transaction.atomic():
+        job = ChipJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:  # flushed with its client's cache meanwhile
+            return None
+        record_chips(records, cache_id=job.cache_id)
+        if failed:
+            job.errors = {**job.errors, **labelled(job, failed)}
+        # A task redone after its worker died may report a scene twice: count it once.
+        reported = set(job.options.get("reported", []))
+        fresh = set(chip_keys) - reported
+        job.options = {**job.options, "reported": sorted(reported | fresh)}
+        _advance(job, len(fresh))
+        job.save(update_fields=["done", "errors", "options", "status", "updated"])
+    return job
+
+
+def labelled(job: ChipJob, failed: Mapping[str, str]) -> dict[str, str]:
+    """{label: reason} of the job's chips in `failed` ({chip key: reason})."""
+    return {label: failed[key] for label, key, _ in job.plan if key in failed}
+
+
+def finish(job: ChipJob, *, failed: Mapping[str, str]) -> None:
+    """Close a job run in one go (in-process): every chip done, the failures noted."""
+    job.errors = {**job.errors, **labelled(job, failed)}
+    job.done = job.total
+    job.status = JobStatus.FAILED if job.total and len(job.errors) >= job.total else JobStatus.DONE
+    job.save(update_fields=["done", "errors", "status", "updated"])
+
+
+def _advance(job: ChipJob, count: int) -> None:
+    job.done = min(job.total, job.done + count)
+    if job.done >= job.total and job.status == JobStatus.RUNNING:
+        job.status = JobStatus.FAILED if len(job.errors) >= job.total else JobStatus.DONE
+
+
+def wait(job: ChipJob, *, timeout: float) -> ChipJob:
+    """Poll the job until it stops running or `timeout` seconds pass. A first look after
+    10 ms, then a growing interval up to 0.25 s: short jobs answer fast, long ones cost
+    a few queries a second."""
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while job.status == JobStatus.RUNNING:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(delay, left))
+        delay = min(delay * 1.5, 0.25)
+        job.refresh_from_db(fields=["status", "done", "errors", "updated"])
+    return job
+
+
+def answer(job: ChipJob) -> dict[str, Any]:
+    """The request's answer from its job: the chips the client holds, in plan order, and
+    the date of each chip that could not be cut with the reason."""
+    keys = [key for _, key, _ in job.plan]
+    held = set(
+        CachedChip.objects.filter(cache_id=job.cache_id, spec_key__in=keys).values_list(
+            "spec_key", flat=True
+        )
+    )
+    token = job.cache.token
+    shown = [(label, name) for label, key, name in job.plan if key in held]
+    body: dict[str, Any] = {
+        "dates": [label for label, _ in shown],
+        "chips": [f"/dump/{token}/{name}" for _, name in shown],
+    }
+    errors = {label: job.errors[label] for label, _, _ in job.plan if label in job.errors}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def status(job: ChipJob, *, url: str) -> dict[str, Any]:
+    """What /query/jobs/<id> answers: where the job stands, and its result when over."""
+    body: dict[str, Any] = {
+        "job": str(job.id),
+        "url": url,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+    }
+    if job.status != JobStatus.RUNNING:
+        body["result"] = answer(job)
+    return body
