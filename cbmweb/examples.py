@@ -15,19 +15,20 @@ EXAMPLE_WINDOW_DAYS = 20
 def example_urls() -> list[tuple[str, str]]:
     """(label, relative URL) pairs that work on the data loaded here."""
     urls: list[tuple[str, str]] = [("Service and datasets you can see", "/query/info")]
-    parcel = Parcel.objects.select_related("dataset").order_by("dataset_id", "pk").first()
-    if parcel is not None:
-        centre = parcel.geom.centroid
-        lon, lat = round(centre.x, 6), round(centre.y, 6)
-        first = Scene.objects.filter(level="LEVEL2A", footprint__intersects=centre).first()
-    else:
-        first = Scene.objects.filter(level="LEVEL2A").first()
-        if first is None:
-            return urls
-        centre = first.footprint.point_on_surface
-        lon, lat = round(centre.x, 6), round(centre.y, 6)
+    first = Scene.objects.filter(level="LEVEL2A").order_by("sensing_time", "pk").first()
     if first is None:
         return urls
+    # A parcel that this first scene sees whole, near the middle of the scene's data, so
+    # every example answers with full chips.
+    middle = first.footprint.centroid
+    candidates = Parcel.objects.select_related("dataset").filter(geom__within=first.footprint)
+    parcel = min(
+        candidates.order_by("dataset_id", "pk")[:500],
+        key=lambda p: p.geom.centroid.distance(middle),
+        default=None,
+    )
+    centre = parcel.geom.centroid if parcel is not None else first.footprint.point_on_surface
+    lon, lat = round(centre.x, 6), round(centre.y, 6)
     start = first.sensing_time.astimezone(dt.UTC).date()
     end = start + dt.timedelta(days=EXAMPLE_WINDOW_DAYS)
     window = f"start_date={start.isoformat()}&end_date={end.isoformat()}"

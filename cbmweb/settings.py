@@ -118,6 +118,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{VAR_DIR / 'cbmweb.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
+    # SQLite loads mod_spatialite with RTLD_GLOBAL, which puts Debian's PROJ/GEOS/SQLite
+    # symbols first in the process's global scope; the GDAL bundled in the rasterio and
+    # pyogrio wheels, loaded after that, binds to them instead of its own copies and
+    # corrupts the heap ("malloc(): corrupted top size"). Loading the wheels first keeps
+    # each GDAL on its own libraries (cbmweb/tests/test_spatialite_gdal.py).
+    import pyogrio  # noqa: F401
+    import rasterio  # noqa: F401
+
     # SpatiaLite holds one writer at a time; wait for it rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
     DATABASES["default"]["CONN_MAX_AGE"] = 0
