@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .errors import BadParameter
 
@@ -34,6 +34,30 @@ def get_bool(params: Mapping[str, str], name: str, *, default: bool = False) -> 
     raise BadParameter(f"{name}={value!r} is not a boolean (True/False/true/false/1/0)", param=name)
 
 
+def _get_number(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    convert: Callable[[str], float],
+    kind: str,
+    lo: float,
+    hi: float,
+    default: float | None,
+) -> float:
+    value = params.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise BadParameter(f"{name} is required ({lo}..{hi})", param=name)
+        return default
+    try:
+        number = convert(value)
+    except ValueError:
+        raise BadParameter(f"{name}={value!r} is not {kind} ({lo}..{hi})", param=name) from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise BadParameter(f"{name}={value!r} is out of range ({lo}..{hi})", param=name)
+    return number
+
+
 def get_float(
     params: Mapping[str, str],
     name: str,
@@ -42,18 +66,7 @@ def get_float(
     hi: float,
     default: float | None = None,
 ) -> float:
-    value = params.get(name)
-    if value is None or value == "":
-        if default is None:
-            raise BadParameter(f"{name} is required ({lo}..{hi})", param=name)
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise BadParameter(f"{name}={value!r} is not a number ({lo}..{hi})", param=name) from None
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise BadParameter(f"{name}={value!r} is out of range ({lo}..{hi})", param=name)
-    return number
+    return _get_number(params, name, convert=float, kind="a number", lo=lo, hi=hi, default=default)
 
 
 def get_int(
@@ -64,18 +77,9 @@ def get_int(
     hi: int,
     default: int | None = None,
 ) -> int:
-    value = params.get(name)
-    if value is None or value == "":
-        if default is None:
-            raise BadParameter(f"{name} is required ({lo}..{hi})", param=name)
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadParameter(f"{name}={value!r} is not an integer ({lo}..{hi})", param=name) from None
-    if not lo <= number <= hi:
-        raise BadParameter(f"{name}={value!r} is out of range ({lo}..{hi})", param=name)
-    return number
+    return int(
+        _get_number(params, name, convert=int, kind="an integer", lo=lo, hi=hi, default=default)
+    )
 
 
 def get_date(params: Mapping[str, str], name: str) -> dt.date:
