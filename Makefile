@@ -43,12 +43,21 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# The demo is the demo wherever its database lives (a built-in SECRET_KEY is fine here).
+demo demo-data: export CBMWEB_DEMO = 1
+
 demo-data: setup
+	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup --port $(PORT)
 
+# With a broker configured, a local worker cuts the chips beside the site.
 demo: demo-data
 	@echo "serving on http://127.0.0.1:$(PORT)/ (user demo, password demo)"
+	@if [ -n "$${CELERY_BROKER_URL:-}" ]; then \
+		$(VENV)/bin/celery -A cbmweb worker --loglevel=WARNING --concurrency=2 & \
+		worker=$$!; trap 'kill $$worker' EXIT; \
+	fi; \
 	$(PY) manage.py runserver --noreload --insecure 127.0.0.1:$(PORT)
 
 lint: setup

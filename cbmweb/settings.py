@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "drf_spectacular",
+    "cbmweb",  # site-wide commands: ensure_database, demo_setup, demo_smoke
     "parcels",
     "chips",
     "ops",  # last: its UserAdmin replaces the stock one
