@@ -35,6 +35,10 @@ def setup_django(store: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"spatialite:///{BENCH / 'bench.sqlite3'}")
     os.environ["CHIP_STORE"] = str(store)
     os.environ.setdefault("MAX_CHIPS_PER_REQUEST", "24")
+    # No rate or daily quotas: the bench asks hundreds of times a minute (0 = no limit).
+    for name in ("QUOTA_REQUESTS_PER_MINUTE", "QUOTA_IP_REQUESTS_PER_MINUTE",
+                 "QUOTA_CHIPS_PER_DAY", "QUOTA_IP_CHIPS_PER_DAY"):  # fmt: skip
+        os.environ[name] = "0"
     import django
 
     django.setup()

@@ -207,7 +207,13 @@ CACHES = {
 # --- Celery --------------------------------------------------------------------------------
 # No broker: tasks run in-process (the demo path), with identical results.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or "cache+memory://")
+# Celery 5 has no amqp result backend: with RabbitMQ, results travel back over rpc://.
+CELERY_RESULT_BACKEND = env_str(
+    "CELERY_RESULT_BACKEND",
+    "rpc://" if CELERY_BROKER_URL.startswith("amqp") else (CELERY_BROKER_URL or "cache+memory://"),
+)
+# Redis redelivers an unacknowledged task (its worker died) after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # A worker killed mid-chip leaves its task unacknowledged, so another worker redoes it.

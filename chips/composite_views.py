@@ -14,11 +14,10 @@ from rest_framework.request import Request
 
 from cbmweb.errors import ApiError, BadParameter, TooManyRequests
 from cbmweb.params import get_date_window, get_float
+from ops.client_ip import client_ip
 from parcels.selectors import parcel_from_params
 
 from . import composites
-from ops.client_ip import client_ip
-
 from .api import parse_chipsize, parse_level
 from .bands import BAND_RESOLUTION
 from .composite_params import CompositeParamError, parse_bands, parse_lut

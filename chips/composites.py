@@ -2,23 +2,20 @@
 
 A composite is three raw chips of one scene (cut by the raw machinery into the shared store)
 rendered by chips.render into CHIP_STORE/png/<key[:2]>/<key>.png and recorded in the client's
-cache as `<product>.png`. The work of a request runs in the background and is named by a
-job file (CHIP_STORE/jobs/<job key>.json): a reload or a status poll of the same request
-finds it and joins it instead of starting again. Progress is read from the cache records.
+cache as `<product>.png`. The work of a request is a chip job (chips.jobs), one task per
+scene on the workers (in a thread of the web process without a broker): a reload or a
+status poll of the same request finds the running job and joins it instead of starting
+again. Progress is read from the cache records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,25 +23,21 @@ import rasterio
 import shapely
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import close_old_connections, connection
 from PIL import Image
 
 from cbmweb.errors import BackendUnavailable, BadParameter
 
-from . import cache, catalogue, services
+from . import cache, catalogue, jobs, services, tasks
 from .chipspec import ChipSpec
-from .errors import ChipError
+from .composite_params import parse_lut
+from .errors import ChipError, SourceUnreadable
 from .extract import write_atomic
-from .models import Asset, CachedChip, ClientCache, Level, Scene
+from .models import Asset, CachedChip, ChipJob, ClientCache, JobStatus, Level, Scene
 from .render import BandArray, Lut, cloud_share, render_composite
-from .tasks import cut_scene_chips
 
 log = logging.getLogger(__name__)
 
 COMPOSITE_VERSION = "png1"
-# A job whose file was not touched for this long lost its worker (process restarted): the
-# next request takes it over. Each chip touches it; one chip waits at most the request wait.
-STALE_JOB_SECONDS = 2 * settings.CHIP_REQUEST_WAIT_SECONDS + 30
 
 
 @dataclass(frozen=True)
@@ -92,8 +85,9 @@ class CompositePlan:
     job_key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        ident = "|".join([self.client.token, *sorted(i.key for i in self.items)])
-        self.job_key = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        self.job_key = jobs.job_key(
+            kind="composite", token=self.client.token, chip_keys=[i.key for i in self.items]
+        )
 
 
 @dataclass(frozen=True)
@@ -194,41 +188,6 @@ def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeReques
 # --- jobs ---------------------------------------------------------------------------------
 
 
-def job_path(job_key: str) -> Path:
-    return Path(settings.CHIP_STORE) / "jobs" / f"{job_key}.json"
-
-
-def read_job(job_key: str) -> dict[str, Any] | None:
-    path = job_path(job_key)
-    try:
-        job = json.loads(path.read_text())
-        job["age"] = time.time() - path.stat().st_mtime
-        return job
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _write_job(job_key: str, job: dict[str, Any]) -> None:
-    write_atomic(job_path(job_key), json.dumps(job).encode())
-
-
-def _claim_job(job_key: str, job: dict[str, Any]) -> bool:
-    """Create the job file if no live job has it: True when this request owns the work."""
-    path = job_path(job_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        current = read_job(job_key)
-        if current and current.get("state") == "running" and current["age"] < STALE_JOB_SECONDS:
-            return False  # someone is on it: join
-        _write_job(job_key, job)  # finished, failed or orphaned: take it over
-        return True
-    with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(job))
-    return True
-
-
 def held_composites(plan: CompositePlan) -> dict[str, CachedChip]:
     """{composite key: record} of the chips the client holds, file present."""
     keys = [i.key for i in plan.items]
@@ -236,22 +195,35 @@ def held_composites(plan: CompositePlan) -> dict[str, CachedChip]:
     return {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
 
 
+def _empty_keys(plan: CompositePlan) -> set[str]:
+    """Composites an earlier job of this request found without a pixel (nothing to show)."""
+    last = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
+    return set(last.options.get("empty", [])) if last else set()
+
+
 def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
-    """Start the work for the chips the client lacks, or join the request's running work;
+    """Start a job for the chips the client lacks, or join the request's running job;
     answer where each chip stands. Over the per-request limit: BadParameter (400)."""
+    job = jobs.live_job(plan.job_key)
     held = held_composites(plan)
-    job = read_job(plan.job_key) or {}
-    empty = set(job.get("empty", []))
-    missing = [i for i in plan.items if i.key not in held and i.key not in empty]
-    running = job.get("state") == "running" and job.get("age", 1e9) < STALE_JOB_SECONDS
-    if missing and not running:
-        limit = settings.MAX_CHIPS_PER_REQUEST
-        if len(missing) > limit:
-            raise TooManyChips(len(missing), limit, missing[limit - 1], limit_hint)
-        new_job = {"state": "running", "total": len(plan.items), "empty": sorted(empty)}
-        if _claim_job(plan.job_key, new_job):
-            _start(plan, missing)
-        job = read_job(plan.job_key) or new_job
+    if job is None:
+        empty = _empty_keys(plan)
+        missing = [i for i in plan.items if i.key not in held and i.key not in empty]
+        if missing:
+            limit = settings.MAX_CHIPS_PER_REQUEST
+            if len(missing) > limit:
+                raise TooManyChips(len(missing), limit, missing[limit - 1], limit_hint)
+            job, created = jobs.open_job(
+                key=plan.job_key,
+                kind="composite",
+                cache=plan.client,
+                plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
+                total=len(plan.items),
+                done=len(plan.items) - len(missing),
+                options={"lut": plan.request.lut.to_param(), "empty": sorted(empty)},
+            )
+            if created:
+                tasks.run_composite_job(job, [composite_message(i) for i in missing])
     return plan_status(plan, held=held, job=job)
 
 
@@ -270,11 +242,12 @@ class TooManyChips(BadParameter):
 
 
 def plan_status(
-    plan: CompositePlan, *, held: dict[str, CachedChip] | None = None, job: dict | None = None
+    plan: CompositePlan, *, held: dict[str, CachedChip] | None = None, job: ChipJob | None = None
 ) -> PlanStatus:
     held = held_composites(plan) if held is None else held
-    job = (read_job(plan.job_key) or {}) if job is None else job
-    empty = set(job.get("empty", []))
+    if job is None:
+        job = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
+    empty = set(job.options.get("empty", [])) if job else set()
     chips = [
         ChipState(
             item=i,
@@ -286,8 +259,10 @@ def plan_status(
     ]
     if all(c.src or c.empty for c in chips):
         return PlanStatus("done", chips)
-    if job.get("state") == "failed":
-        return PlanStatus("failed", chips, error=str(job.get("error", "")))
+    if job is not None and job.status == JobStatus.FAILED:
+        return PlanStatus("failed", chips, error="; ".join(sorted(set(job.errors.values()))))
+    if job is None or job.status != JobStatus.RUNNING:
+        return PlanStatus("failed", chips, error="some chips could not be made")
     return PlanStatus("running", chips)
 
 
@@ -301,63 +276,42 @@ def _cloud_of(record: CachedChip) -> float | None:
     return float(value) if value not in (None, "") else None
 
 
-def _start(plan: CompositePlan, missing: Sequence[PlannedComposite]) -> None:
-    """Run the job beside the request: raw chips still go through the Celery task (workers
-    when a broker is set), the thread only waits for them and renders (milliseconds)."""
-    payload = {
-        "job": plan.job_key,
-        "cache_id": plan.client.pk,
-        "lut": plan.request.lut,
-        "items": list(missing),
+def composite_message(item: PlannedComposite) -> dict[str, Any]:
+    """A planned composite as plain values, for a task message."""
+    return {
+        "scene_id": item.scene.pk,
+        "specs": [s.to_dict() for s in item.specs],
+        "scl": item.scl.to_dict() if item.scl else None,
+        "key": item.key,
+        "outline": item.outline_native_wkt,
     }
-    thread = threading.Thread(
-        target=_run_in_thread, args=(payload,), name=f"composite-{plan.job_key[:8]}", daemon=True
+
+
+def make_composite(job: ChipJob, message: dict[str, Any]) -> None:
+    """Cut, render and record one composite of a job, and report it (a task's body)."""
+    scene = Scene.objects.get(pk=message["scene_id"])
+    specs = tuple(ChipSpec.from_dict(d) for d in message["specs"])
+    scl = ChipSpec.from_dict(message["scl"]) if message["scl"] else None
+    item = PlannedComposite(scene, specs, scl, message["key"], message["outline"])  # type: ignore[arg-type]
+    try:
+        size = build_composite(item, lut=parse_lut(job.options.get("lut")))
+    except ChipError as exc:
+        jobs.report_scene(job.pk, chip_keys=[item.key], records=[], failed={item.key: str(exc)})
+        return
+    record = jobs.ChipRecord(
+        file_name=item.file_name,
+        spec_key=item.key,
+        stored_path=item.stored_path,
+        scene_id=scene.pk,
+        band=specs[0].band,
+        size_bytes=size,
     )
-    thread.start()
-
-
-def _run_in_thread(payload: dict[str, Any]) -> None:
-    close_old_connections()
-    try:
-        run_job(
-            job_key=payload["job"],
-            cache_id=payload["cache_id"],
-            lut=payload["lut"],
-            items=payload["items"],
-        )
-    finally:
-        connection.close()
-
-
-def run_job(*, job_key: str, cache_id: int, lut: Lut, items: Sequence[PlannedComposite]) -> None:
-    """Cut, render and record each composite in date order; the job file says how far."""
-    job = read_job(job_key) or {"state": "running", "total": len(items), "empty": []}
-    job.pop("age", None)
-    empty: set[str] = set(job.get("empty", []))
-    try:
-        for item in items:
-            size = build_composite(item, lut=lut)
-            if size:
-                CachedChip.objects.update_or_create(
-                    cache_id=cache_id,
-                    file_name=item.file_name,
-                    defaults={
-                        "spec_key": item.key,
-                        "stored_path": item.stored_path,
-                        "scene": item.scene,
-                        "band": item.specs[0].band,
-                        "size_bytes": size,
-                    },
-                )
-            else:
-                empty.add(item.key)
-                job["empty"] = sorted(empty)
-            _write_job(job_key, job)  # also the heartbeat
-        job["state"] = "done"
-    except Exception as exc:  # the page must learn that it stopped, whatever the cause
-        log.exception("composite job %s failed", job_key)
-        job.update(state="failed", error=f"{exc.__class__.__name__}: {exc}")
-    _write_job(job_key, job)
+    jobs.report_scene(
+        job.pk,
+        chip_keys=[item.key],
+        records=[record] if size else [],
+        empty=[] if size else [item.key],
+    )
 
 
 def build_composite(item: PlannedComposite, *, lut: Lut) -> int:
@@ -367,7 +321,7 @@ def build_composite(item: PlannedComposite, *, lut: Lut) -> int:
         os.utime(target)
         return target.stat().st_size
     specs = [*item.specs, *([item.scl] if item.scl else [])]
-    _ensure_raw(specs)
+    _ensure_raw(specs, scene_id=item.scene.pk)
     arrays = [_read_raw(spec) for spec in specs]
     if not any(np.any(a != spec.nodata) for a, spec in zip(arrays[:3], specs, strict=False)):
         return 0
@@ -391,13 +345,11 @@ def build_composite(item: PlannedComposite, *, lut: Lut) -> int:
     return len(png)
 
 
-def _ensure_raw(specs: Sequence[ChipSpec]) -> None:
-    """Cut the raw chips the shared store lacks, through the raw machinery's task."""
-    todo = [s for s in specs if cache.shared_file(s) is None]
-    if not todo:
-        return
-    result = cut_scene_chips.apply_async(args=[[s.to_dict() for s in todo]])
-    result.get(timeout=settings.CHIP_REQUEST_WAIT_SECONDS)
+def _ensure_raw(specs: Sequence[ChipSpec], *, scene_id: int) -> None:
+    """Cut the raw chips the shared store lacks, here (this runs inside a task already)."""
+    cut = tasks.cut_scene(tasks.SceneWork(scene_id, tuple(specs)), refresh=False)
+    if cut.failed:
+        raise SourceUnreadable(next(iter(cut.failed)), next(iter(cut.failed.values())))
 
 
 def _read_raw(spec: ChipSpec) -> np.ndarray:

@@ -72,6 +72,7 @@ def open_job(
     plan: Sequence[tuple[str, str, str]],
     total: int,
     done: int = 0,
+    errors: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
 ) -> tuple[ChipJob, bool]:
     """(job, True) for a new running job of this key, or (the running one, False) when
@@ -87,6 +88,7 @@ def open_job(
                     plan=[list(entry) for entry in plan],
                     total=total,
                     done=done,
+                    errors=errors or {},
                     options=options or {},
                 )
             return job, True
@@ -128,6 +130,7 @@ def report_scene(
     chip_keys: Sequence[str],
     records: Sequence[ChipRecord],
     failed: Mapping[str, str] | None = None,
+    empty: Sequence[str] = (),
 ) -> ChipJob | None:
     """A scene's task is over: record its chips, move the progress by its chips, and note
     the error of each chip that could not be cut ({chip key: reason}) under its label. The
@@ -143,6 +146,8 @@ def report_scene(
         reported = set(job.options.get("reported", []))
         fresh = set(chip_keys) - reported
         job.options = {**job.options, "reported": sorted(reported | fresh)}
+        if empty:  # chips without a single pixel: done, nothing to show
+            job.options["empty"] = sorted(set(job.options.get("empty", [])) | set(empty))
         _advance(job, len(fresh))
         job.save(update_fields=["done", "errors", "options", "status", "updated"])
     return job
@@ -157,20 +162,24 @@ def finish(job: ChipJob, *, failed: Mapping[str, str]) -> None:
     """Close a job run in one go (in-process): every chip done, the failures noted."""
     job.errors = {**job.errors, **labelled(job, failed)}
     job.done = job.total
-    job.status = JobStatus.FAILED if job.total and len(job.errors) >= job.total else JobStatus.DONE
+    job.status = JobStatus.FAILED if _all_failed(job) else JobStatus.DONE
     job.save(update_fields=["done", "errors", "status", "updated"])
 
 
 def _advance(job: ChipJob, count: int) -> None:
     job.done = min(job.total, job.done + count)
     if job.done >= job.total and job.status == JobStatus.RUNNING:
-        job.status = JobStatus.FAILED if len(job.errors) >= job.total else JobStatus.DONE
+        job.status = JobStatus.FAILED if _all_failed(job) else JobStatus.DONE
+
+
+def _all_failed(job: ChipJob) -> bool:
+    return bool(job.plan) and all(label in job.errors for label, _, _ in job.plan)
 
 
 def wait(job: ChipJob, *, timeout: float) -> ChipJob:
     """Poll the job until it stops running or `timeout` seconds pass. A first look after
-    10 ms, then a growing interval up to 0.25 s: short jobs answer fast, long ones cost
-    a few queries a second."""
+    10 ms, then a growing interval up to 50 ms (a primary-key read: cheap), so that the
+    answer leaves soon after the last scene is in."""
     deadline = time.monotonic() + timeout
     delay = 0.01
     while job.status == JobStatus.RUNNING:
@@ -178,14 +187,36 @@ def wait(job: ChipJob, *, timeout: float) -> ChipJob:
         if left <= 0:
             break
         time.sleep(min(delay, left))
-        delay = min(delay * 1.5, 0.25)
+        delay = min(delay * 1.5, 0.05)
         job.refresh_from_db(fields=["status", "done", "errors", "updated"])
     return job
 
 
+def answer_body(
+    *, entries: Sequence[tuple[str, str | None]], failed: Mapping[str, str]
+) -> dict[str, Any]:
+    """The CbM answer: `dates` and `chips` as parallel lists, from `entries` ((label,
+    /dump/ path), one per chip held, in plan order) and `failed` ({label: reason}). A date
+    whose scene could not be read is listed too, with a null chip, and then an `errors`
+    list of the same length gives the reason for that date (null elsewhere): equal-length
+    columns, so `pandas.read_json` still reads the answer. Sorted by sensing time (stable,
+    so a batch keeps its asked order within one acquisition)."""
+    rows = [(label, path, None) for label, path in entries]
+    listed = {label for label, _ in entries}
+    rows += [(label, None, reason) for label, reason in failed.items() if label not in listed]
+    rows.sort(key=lambda row: row[0].split("_")[0])
+    body: dict[str, Any] = {
+        "dates": [label for label, _, _ in rows],
+        "chips": [path for _, path, _ in rows],
+    }
+    if any(reason for _, _, reason in rows):
+        body["errors"] = [reason for _, _, reason in rows]
+    return body
+
+
 def answer(job: ChipJob) -> dict[str, Any]:
-    """The request's answer from its job: the chips the client holds, in plan order, and
-    the date of each chip that could not be cut with the reason."""
+    """The request's answer from its job: the chips the client holds, and the date of each
+    chip that could not be cut with the reason."""
     keys = [key for _, key, _ in job.plan]
     held = set(
         CachedChip.objects.filter(cache_id=job.cache_id, spec_key__in=keys).values_list(
@@ -193,15 +224,10 @@ def answer(job: ChipJob) -> dict[str, Any]:
         )
     )
     token = job.cache.token
-    shown = [(label, name) for label, key, name in job.plan if key in held]
-    body: dict[str, Any] = {
-        "dates": [label for label, _ in shown],
-        "chips": [f"/dump/{token}/{name}" for _, name in shown],
-    }
-    errors = {label: job.errors[label] for label, _, _ in job.plan if label in job.errors}
-    if errors:
-        body["errors"] = errors
-    return body
+    return answer_body(
+        entries=[(label, f"/dump/{token}/{name}") for label, key, name in job.plan if key in held],
+        failed={label: reason for label, reason in job.errors.items() if label},
+    )
 
 
 def status(job: ChipJob, *, url: str) -> dict[str, Any]:

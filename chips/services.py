@@ -5,8 +5,10 @@ Plain functions with keyword-only arguments; the views parse parameters and call
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +76,29 @@ def _assets(scenes: Sequence[Scene], bands: Sequence[str]) -> dict[tuple[int, st
     return {(a.scene_id, a.band): a for a in rows}
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The chips of a request in answer order, and {label: reason} of those whose band
+    file could not even be opened to place the window."""
+
+    chips: list[PlannedChip]
+    failed: dict[str, str]
+
+
+def read_grids(hrefs: Sequence[str]) -> None:
+    """Open the headers of band files not seen yet, a few at a time: a cold request on
+    many scenes spends most of its planning waiting on opens (GDAL releases the GIL)."""
+    if len(hrefs) < 2:
+        return
+
+    def grid(href: str) -> None:
+        with contextlib.suppress(ChipError):  # planning the scene says it again, for its date
+            band_grid(href)
+
+    with ThreadPoolExecutor(max_workers=min(tasks.CUT_THREADS, len(hrefs))) as pool:
+        list(pool.map(grid, hrefs))
+
+
 def _plan(
     *,
     scenes: Sequence[Scene],
@@ -82,21 +107,26 @@ def _plan(
     lat: float,
     chipsize: int,
     batch_labels: bool,
-) -> list[PlannedChip]:
+) -> Plan:
     assets = _assets(scenes, bands)
-    planned: list[PlannedChip] = []
-    try:
-        for scene in scenes:
-            for band in bands:
-                asset = assets.get((scene.pk, band))
-                if asset is None:  # a product ingested without this band: no chip to give
-                    continue
-                label = f"{scene.sensing_key}_{band}" if batch_labels else scene.sensing_key
+    read_grids(list(dict.fromkeys(a.href for a in assets.values())))
+    plan = Plan([], {})
+    for scene in scenes:
+        for band in bands:
+            asset = assets.get((scene.pk, band))
+            if asset is None:  # a product ingested without this band: no chip to give
+                continue
+            label = f"{scene.sensing_key}_{band}" if batch_labels else scene.sensing_key
+            try:
                 spec = plan_chip(scene=scene, asset=asset, lon=lon, lat=lat, chipsize=chipsize)
-                planned.append(PlannedChip(label, scene, spec))
-    except ChipError as exc:
-        raise BackendUnavailable(f"chip archive unavailable: {exc}") from exc
-    return planned
+            except ChipError as exc:
+                plan.failed[label] = str(exc)
+                continue
+            plan.chips.append(PlannedChip(label, scene, spec))
+    if plan.failed and not plan.chips:
+        reason = next(iter(plan.failed.values()))
+        raise BackendUnavailable(f"chip archive unavailable: {reason}")
+    return plan
 
 
 def raw_chips_by_location(
@@ -121,7 +151,7 @@ def raw_chips_by_location(
     if onlylist:  # nothing is cut nor opened: the catalogue answers alone
         body = {"dates": [s.sensing_key for s in scenes], "chips": [s.product_id for s in scenes]}
         return Delivery(job=None, body=body)
-    planned = _plan(
+    plan = _plan(
         scenes=scenes, bands=[band], lon=lon, lat=lat, chipsize=chipsize, batch_labels=False
     )
     return deliver(
@@ -130,7 +160,8 @@ def raw_chips_by_location(
         lon=lon,
         lat=lat,
         chipsize=chipsize,
-        planned=planned,
+        planned=plan.chips,
+        failed=plan.failed,
         refresh=refresh,
         limit_param="end_date",
         limit_hint="shorten the date window (start_date..end_date)",
@@ -163,16 +194,15 @@ def raw_chips_batch(
     for scene in scenes:
         if level is not None and scene.level != level:
             raise BadParameter(f"{scene.product_id} is not {level}", param="tiles")
-    planned = _plan(
-        scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=True
-    )
+    plan = _plan(scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=True)
     return deliver(
         user=user,
         ip=ip,
         lon=lon,
         lat=lat,
         chipsize=chipsize,
-        planned=planned,
+        planned=plan.chips,
+        failed=plan.failed,
         refresh=False,
         limit_param="tiles",
         limit_hint="ask for fewer tiles or bands",
@@ -202,6 +232,7 @@ def deliver(
     refresh: bool,
     limit_param: str,
     limit_hint: str,
+    failed: dict[str, str] | None = None,
     background: bool = False,
 ) -> Delivery:
     """Give the client every planned chip: join the same request's running job if there
@@ -227,11 +258,14 @@ def deliver(
             param=limit_param,
         )
     if not missing:
-        shown = [p for p in planned if p.spec.key in held]
-        body = {
-            "dates": [p.label for p in shown],
-            "chips": [f"/dump/{client.token}/{p.spec.file_name}" for p in shown],
-        }
+        body = jobs.answer_body(
+            entries=[
+                (p.label, f"/dump/{client.token}/{p.spec.file_name}")
+                for p in planned
+                if p.spec.key in held
+            ],
+            failed=failed or {},
+        )
         return Delivery(job=None, body=body, cached=len(held))
     check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
     per_scene: dict[int, list[ChipSpec]] = {}
@@ -244,13 +278,12 @@ def deliver(
         plan=[(p.label, p.spec.key, p.spec.file_name) for p in planned],
         total=len(planned),
         done=len(planned) - len(missing),
+        errors=failed,
     )
     if created:
         work = [tasks.SceneWork(pk, tuple(specs)) for pk, specs in per_scene.items()]
         tasks.run_job(job, work, refresh=refresh, background=background)
-    return _settle(
-        job, background=background, cut=len(missing) if created else 0, cached=len(held)
-    )
+    return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
 
 
 def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) -> Delivery:
@@ -261,8 +294,8 @@ def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) ->
     if job.status == JobStatus.RUNNING:
         return Delivery(job=job, body=None, cut=cut, cached=cached)
     body = jobs.answer(job)
-    if not body["chips"] and body.get("errors"):
-        reason = next(iter(body["errors"].values()))
+    if body.get("errors") and not any(body["chips"]):
+        reason = next(r for r in body["errors"] if r)
         raise BackendUnavailable(f"chip archive unavailable: {reason}")
     return Delivery(job=job, body=body, cut=cut, cached=cached)
 

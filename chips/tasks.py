@@ -91,9 +91,7 @@ def cut_scene(work: SceneWork, *, refresh: bool) -> SceneCut:
             # One line per extraction: operators (and the tests) count cuts with it.
             log.info("extracted chip %s (%s %s)", spec.key, spec.product_id, spec.band)
             if sizes[spec.key] > 0:  # 0: no valid pixel in the window, nothing to hold
-                out.records.append(
-                    chip_record(spec, scene_id=work.scene_id, size=sizes[spec.key])
-                )
+                out.records.append(chip_record(spec, scene_id=work.scene_id, size=sizes[spec.key]))
     return out
 
 
@@ -161,6 +159,47 @@ def _run_in_thread(job: ChipJob, work: Sequence[SceneWork], refresh: bool) -> No
         ChipJob.objects.filter(pk=job.pk).update(status="failed", errors={"": str(exc)})
     finally:
         connection.close()
+
+
+@shared_task(
+    name="chips.make_composite", ignore_result=True, acks_late=True, reject_on_worker_lost=True
+)
+def make_composite(job_id: str, message: dict[str, Any]) -> None:
+    """Cut, render and record one composite (one scene) of a job."""
+    from . import composites  # composites queues this task: import it late
+
+    job = ChipJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        log.info("job %s: composite of scene %s", job_id, message["scene_id"])
+        composites.make_composite(job, message)
+
+
+def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
+    """Queue a composite job's scenes, or (no broker) make them in a thread beside the
+    request, which answers at once: the page shows them as they come."""
+    if not in_process():
+
+        def send() -> None:
+            for message in messages:
+                make_composite.apply_async(args=[str(job.pk), message])
+
+        transaction.on_commit(send)
+        return
+
+    def run() -> None:
+        from . import composites
+
+        close_old_connections()
+        try:
+            for message in messages:
+                composites.make_composite(job, message)
+        except Exception as exc:  # the page must learn that it stopped, whatever the cause
+            log.exception("job %s failed", job.pk)
+            ChipJob.objects.filter(pk=job.pk).update(status="failed", errors={"": str(exc)})
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"composite-{job.pk}", daemon=True).start()
 
 
 @shared_task(name="chips.flush_chip_cache")

@@ -10,6 +10,7 @@ urlpatterns = [
     # The original service spelled it both ways; the CbM tools use both.
     path("rawChipByParcelId", api.RawChipByParcelId.as_view()),
     path("rawChipsBatch", api.RawChipsBatch.as_view(), name="raw-chips-batch"),
+    path("jobs/<uuid:job_id>", api.ChipJobStatus.as_view(), name="chip-job"),
     path("chipsByLocation", composite_views.chips_by_location, name="chips-by-location"),
     path("chipsByParcelID", composite_views.chips_by_parcel_id, name="chips-by-parcel-id"),
     path("chipsByParcelId", composite_views.chips_by_parcel_id),

@@ -1,10 +1,10 @@
 """The request log: one row for every /query/ and /dump/ request, and the per-IP rate quota.
 
-One INSERT per request, made when the server closes the response (after the answer has been
-sent), and no other query; /query/ requests also count one quota hit in the cache. The user
-is the one the view authenticated (DRF copies it onto the HttpRequest) or, for session
-users, the one AuthenticationMiddleware already loaded; the middleware never loads a
-session or a user just to log it.
+One INSERT per request (a plain statement, see _insert_row), made when the server closes the
+response (after the answer has been sent), and no other query; /query/ requests also count
+one quota hit in the cache. The user is the one the view authenticated (DRF copies it onto
+the HttpRequest) or, for session users, the one AuthenticationMiddleware already loaded; the
+middleware never loads a session or a user just to log it.
 
 Chip counts come from the views: see ops.accounting (`request.cbm_chips_cut`,
 `request.cbm_chips_cached`, integers, default 0).
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connections, router
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -97,6 +97,36 @@ def _logged_user(request: HttpRequest) -> Any | None:
     if user is not None and getattr(user, "is_authenticated", False):
         return user
     return None
+
+
+# The log's columns, in INSERT order (every concrete field but the id).
+_LOG_FIELDS = [field for field in RequestLog._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_row(**values: Any) -> None:
+    """One INSERT, one statement in autocommit: no ORM save machinery and no RETURNING.
+
+    Model.objects.create() builds an instance, runs the save/signal path and asks for the
+    new id back, none of which the log needs; this costs about a third of it. Values go
+    through each field's own get_db_prep_save, so they are stored exactly as the ORM
+    stores them (JSON, timestamps) on PostGIS and SpatiaLite alike. Committed before it
+    returns (autocommit), as create() was: a row written is a row kept.
+    """
+    connection = connections[router.db_for_write(RequestLog)]
+    params = [field.get_db_prep_save(values[field.name], connection) for field in _LOG_FIELDS]
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in _LOG_FIELDS)
+        marks = ", ".join(["%s"] * len(_LOG_FIELDS))
+        table = quote(RequestLog._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - model names
+        _INSERT_SQL[connection.vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+_INSERT_SQL: dict[str, str] = {}  # per database vendor (quoting differs)
 
 
 def _quota_response(exc: TooManyRequests) -> JsonResponse:
@@ -201,10 +231,10 @@ class RequestLogMiddleware:
         user_id = user.pk if user is not None else getattr(request, "cbm_log_user_id", None)
         username = user.get_username() if user is not None else _attempted_username(request)
         try:
-            RequestLog.objects.create(
+            _insert_row(
                 time=arrived,
                 ip=ip or None,
-                user_id=user_id,
+                user=user_id,
                 username=username,
                 method=(request.method or "")[:7],
                 endpoint=endpoint,

@@ -5,19 +5,26 @@ is none): a fixed one-minute window per key, incremented atomically (Redis INCR 
 production, a lock in the per-process LocMem cache of the demo). Chips cut per day are
 summed from the request log, which already holds them (index on (user, time) / (ip, time));
 the day is the calendar day in TIME_ZONE, so Retry-After points at local midnight.
+
+A user's quota override (UserQuota) is read once and kept in the same cache, so the
+per-request quota check makes no database query; saving or deleting an override clears it.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import BaseCache, caches
+from django.db import transaction
 from django.db.models import Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from cbmweb.errors import TooManyRequests
@@ -54,28 +61,73 @@ def count_hit(*, key: str, now: float | None = None) -> tuple[int, int]:
     return count, retry_after
 
 
-def _override(user: AbstractBaseUser | AnonymousUser | None) -> UserQuota | None:
+@dataclass(frozen=True)
+class Override:
+    """A user's own limits (None: the site default; 0: no limit)."""
+
+    requests_per_minute: int | None
+    chips_per_day: int | None
+
+
+NO_OVERRIDE = Override(None, None)
+# How long a process may answer from the cached override without asking the database. Saves
+# and deletes clear the entry at once (below); the expiry only bounds what a change made
+# behind the ORM's back (raw SQL, QuerySet.update) takes to apply.
+OVERRIDE_CACHE_SECONDS = 300
+
+
+def _override_key(user_id: Any) -> str:
+    return f"ops:quota-override:{user_id}"
+
+
+def _override(user: AbstractBaseUser | AnonymousUser | None) -> Override:
+    """The user's override, from the quota cache: no query per request (one per expiry)."""
     if user is None or not user.is_authenticated:
-        return None
-    cached = getattr(user, "_ops_quota_override", False)
-    if cached is not False:
+        return NO_OVERRIDE
+    cached = getattr(user, "_ops_quota_override", None)
+    if cached is not None:
         return cached
-    override = UserQuota.objects.filter(user_id=user.pk).first()
-    user._ops_quota_override = override  # one read per request, however many checks
+    cache = quota_cache()
+    key = _override_key(user.pk)
+    override = cache.get(key)
+    if not isinstance(override, Override):
+        row = (
+            UserQuota.objects.filter(user_id=user.pk)
+            .values_list("requests_per_minute", "chips_per_day")
+            .first()
+        )
+        override = Override(*row) if row else NO_OVERRIDE
+        cache.set(key, override, OVERRIDE_CACHE_SECONDS)
+    user._ops_quota_override = override  # one look-up per request, however many checks
     return override
+
+
+def forget_override(*, user_id: Any) -> None:
+    """Drop the cached override now and again at commit: a reader between the two may have
+    cached the old row, which the second delete clears."""
+    cache = quota_cache()
+    key = _override_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver(post_save, sender=UserQuota, dispatch_uid="ops.quotas.override_saved")
+@receiver(post_delete, sender=UserQuota, dispatch_uid="ops.quotas.override_deleted")
+def _override_changed(sender: Any, instance: UserQuota, **kwargs: Any) -> None:
+    forget_override(user_id=instance.user_id)
 
 
 def user_requests_per_minute(user: AbstractBaseUser) -> int:
     """The user's limit; 0 means none."""
     override = _override(user)
-    if override is not None and override.requests_per_minute is not None:
+    if override.requests_per_minute is not None:
         return override.requests_per_minute
     return _setting("QUOTA_REQUESTS_PER_MINUTE", 120)
 
 
 def user_chips_per_day(user: AbstractBaseUser) -> int:
     override = _override(user)
-    if override is not None and override.chips_per_day is not None:
+    if override.chips_per_day is not None:
         return override.chips_per_day
     return _setting("QUOTA_CHIPS_PER_DAY", 2000)
 

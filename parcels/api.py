@@ -23,12 +23,18 @@ POLYGON_MAX_DEFAULT = 100
 POLYGON_MAX_LIMIT = 10_000
 
 
-def _columns(params: Mapping[str, str], dataset: Any, parcels: Any) -> dict[str, list[Any]]:
-    with_geometry = get_bool(params, "withGeometry", default=False)
-    wgs84 = get_bool(params, "wgs84", default=False)
+def _geometry_flags(params: Mapping[str, str]) -> tuple[bool, bool]:
+    """withGeometry and wgs84, read (and a 400 raised) before any look-up."""
+    return get_bool(params, "withGeometry", default=False), get_bool(params, "wgs84", default=False)
+
+
+def _rows(parcels: Any, *, with_geometry: bool, wgs84: bool) -> list[Any]:
     fields = selectors.parcel_fields(with_geometry=with_geometry, wgs84=wgs84)
-    rows = parcels.only(*fields)
-    return selectors.parcel_columns(rows, dataset=dataset, with_geometry=with_geometry, wgs84=wgs84)
+    return list(parcels.only(*fields))
+
+
+def _columns(rows: list[Any], *, srid: int, with_geometry: bool, wgs84: bool) -> dict[str, Any]:
+    return selectors.parcel_columns(rows, srid=srid, with_geometry=with_geometry, wgs84=wgs84)
 
 
 @api_view(["GET"])
@@ -37,10 +43,12 @@ def parcel_by_location(request: Request) -> Response:
     key = selectors.dataset_key(params)
     lon = get_float(params, "lon", lo=-180, hi=180)
     lat = get_float(params, "lat", lo=-90, hi=90)
-    get_bool(params, "withGeometry"), get_bool(params, "wgs84")  # 400 before any look-up
-    dataset = selectors.dataset_get(user=request.user, key=key)
-    parcels = selectors.parcels_by_location(dataset=dataset, lon=lon, lat=lat)
-    return Response(_columns(params, dataset, parcels))
+    with_geometry, wgs84 = _geometry_flags(params)
+    parcels = selectors.parcels_by_location(user=request.user, key=key, lon=lon, lat=lat)
+    rows = _rows(parcels, with_geometry=with_geometry, wgs84=wgs84)  # the one query
+    # No rows: no access, no dataset, or no parcel at this point (403, 404 or empty columns).
+    srid = rows[0].dataset_srid if rows else selectors.dataset_get(user=request.user, key=key).srid
+    return Response(_columns(rows, srid=srid, with_geometry=with_geometry, wgs84=wgs84))
 
 
 @api_view(["GET"])
@@ -48,14 +56,15 @@ def parcel_by_id(request: Request) -> Response:
     params = request.query_params
     key = selectors.dataset_key(params)
     pid = selectors.pid_param(params)
-    get_bool(params, "withGeometry"), get_bool(params, "wgs84")
-    dataset = selectors.dataset_get(user=request.user, key=key)
-    parcels = selectors.parcels_by_id(dataset=dataset, pid=pid)
-    columns = _columns(params, dataset, parcels)
-    if not columns["pid"]:
+    with_geometry, wgs84 = _geometry_flags(params)
+    parcels = selectors.parcels_by_id(user=request.user, key=key, pid=pid)
+    rows = _rows(parcels, with_geometry=with_geometry, wgs84=wgs84)  # the one query
+    if not rows:
+        dataset = selectors.dataset_get(user=request.user, key=key)  # 403 or 404 first
         # A parcel id names one parcel: an unknown one is a 404, not an empty table.
         raise NotFound(f"no parcel {pid!r} in {dataset}", param="pid")
-    return Response(columns)
+    srid = rows[0].dataset_srid
+    return Response(_columns(rows, srid=srid, with_geometry=with_geometry, wgs84=wgs84))
 
 
 @api_view(["GET", "POST"])
@@ -68,12 +77,13 @@ def parcels_by_polygon(request: Request) -> Response:
         polygon = polygon_from_param(params.get("polygon"))
     limit = get_int(params, "max", lo=1, hi=POLYGON_MAX_LIMIT, default=POLYGON_MAX_DEFAULT)
     only_ids = get_bool(params, "only_ids", default=True)
-    get_bool(params, "withGeometry"), get_bool(params, "wgs84")
+    with_geometry, wgs84 = _geometry_flags(params)
     dataset = selectors.dataset_get(user=request.user, key=key)
     parcels = selectors.parcels_by_polygon(dataset=dataset, polygon=polygon, limit=limit)
     if only_ids:
         return Response({"pid": list(parcels.values_list("pid", flat=True))})
-    return Response(_columns(params, dataset, parcels))
+    rows = _rows(parcels, with_geometry=with_geometry, wgs84=wgs84)
+    return Response(_columns(rows, srid=dataset.srid, with_geometry=with_geometry, wgs84=wgs84))
 
 
 @api_view(["GET"])

@@ -12,6 +12,7 @@ Python call per parcel. LPIS data are European, which is the projection's domain
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from pyproj import CRS, Transformer
 
 AREA_CRS = "EPSG:3035"
 POLYGON, MULTIPOLYGON, COLLECTION = 3, 6, 7
+WKB_POINT, WKB_MULTIPOLYGON = 1, 6
+EWKB_SRID_FLAG = 0x20000000  # PostGIS EWKB: the type word says an SRID follows it
 
 
 class ParcelFileError(Exception):
@@ -256,3 +259,28 @@ def chunks(table: SourceTable, size: int = 20_000) -> Iterator[ParcelChunk]:
             pending = submit(start)
             yield ready
         yield pending.result()
+
+
+def ewkb_multipolygons(geoms: np.ndarray, srid: int) -> list[bytes]:
+    """PostGIS EWKB of 2D MultiPolygons, as `to_wkb(set_srid(geoms), include_srid=True)`.
+
+    Little-endian WKB with the SRID spliced into its 5-byte header: set_srid would copy
+    every geometry first, which costs as much as the encoding itself.
+    """
+    head = struct.pack("<BII", 1, WKB_MULTIPOLYGON | EWKB_SRID_FLAG, srid)
+    return [head + wkb[5:] for wkb in shapely.to_wkb(geoms, byte_order=1).tolist()]
+
+
+def ewkb_points(xy: np.ndarray, srid: int) -> list[bytes]:
+    """PostGIS EWKB of 2D points from an (n, 2) array, written as fixed 25-byte records."""
+    records = np.empty(
+        len(xy),
+        dtype=[("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")],
+    )
+    records["order"] = 1  # little-endian
+    records["type"] = WKB_POINT | EWKB_SRID_FLAG
+    records["srid"] = srid
+    records["x"] = xy[:, 0]
+    records["y"] = xy[:, 1]
+    buffer, size = records.tobytes(), records.dtype.itemsize
+    return [buffer[start : start + size] for start in range(0, len(buffer), size)]

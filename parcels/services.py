@@ -122,10 +122,8 @@ def _copy_postgis(dataset, chunks, report: ImportReport, progress: Progress | No
     ):
         copy.set_types(types)
         for chunk in chunks:
-            centroids = shapely.to_wkb(
-                shapely.set_srid(shapely.points(chunk.centroids), 4326), include_srid=True
-            )
-            geoms = shapely.to_wkb(shapely.set_srid(chunk.geoms_wgs84, 4326), include_srid=True)
+            centroids = load.ewkb_points(chunk.centroids, 4326)
+            geoms = load.ewkb_multipolygons(chunk.geoms_wgs84, 4326)
             natives = shapely.to_wkb(chunk.geoms_native)
             for row in zip(
                 chunk.pids,

@@ -1,7 +1,8 @@
 """chipsByLocation / chipsByParcelID: the page, its JSON status, joining, limits, errors.
 
-The work runs in a background thread with its own database connection, so these tests use
-committed data (transactional_db). Pixels are checked against the source band files.
+Without a broker the work runs in a thread beside the request, with its own database
+connection, so these tests use committed data (transactional_db). Pixels are checked
+against the source band files.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.windows import Window
 
-from chips import composites
+from chips import composites, jobs
 from chips.models import CachedChip
 from chips.tests import composite_fixtures as fx
 
@@ -143,7 +144,10 @@ def test_running_work_is_joined_not_restarted(
     )
     plan = composites.plan_composites(user=user, ip="127.0.0.1", request=request)
     # Someone else is on this request's work right now.
-    assert composites._claim_job(plan.job_key, {"state": "running", "total": 2, "empty": []})
+    _, created = jobs.open_job(
+        key=plan.job_key, kind="composite", cache=plan.client, plan=[], total=2
+    )
+    assert created
     page = client_in.get(location_url(), **HTML)
     html = page.content.decode()
     assert "0 of 2 chips ready" in html and html.count('class="placeholder"') == 2

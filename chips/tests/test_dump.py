@@ -27,7 +27,7 @@ def chips(settings, tmp_path: Path, tmp_path_factory) -> dict[str, list[str]]:
             user=User.objects.create(username=name), ip="10.1.1.1", lon=lon, lat=lat,
             start=dt.date(2024, 6, 1), end=dt.date(2024, 6, 30), band="B04", chipsize=1280,
             level="LEVEL2A",
-        )["chips"]  # fmt: skip
+        ).body["chips"]  # fmt: skip
     return out
 
 

@@ -5,6 +5,7 @@ not the pyogrio/shapely pipeline the importer uses)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,11 +129,29 @@ def fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def samples(db: Any, real_fixtures: Path) -> Path:
+def import_samples(real_fixtures: Path) -> None:
     for sample in SAMPLES.values():
         import_sample(real_fixtures, sample)
-    return real_fixtures
+
+
+@pytest.fixture(scope="module")
+def samples(django_db_setup: Any, django_db_blocker: Any, real_fixtures: Path) -> Iterator[Path]:
+    """The four real samples, imported once per test module (committed) and removed after.
+
+    For modules whose tests only read the samples: what a test writes still rolls back with
+    its own transaction. A module whose tests replace or re-import a sample defines its
+    own per-test `samples` (test_import.py).
+    """
+    from parcels.models import ParcelDataset
+
+    with django_db_blocker.unblock():
+        import_samples(real_fixtures)
+    try:
+        yield real_fixtures
+    finally:
+        with django_db_blocker.unblock():
+            for sample in SAMPLES.values():
+                ParcelDataset.objects.filter(aoi=sample.aoi, year=sample.year).delete()
 
 
 @pytest.fixture

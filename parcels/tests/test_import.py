@@ -17,10 +17,17 @@ from parcels import services
 from parcels.load import chunks, read_source
 from parcels.models import Parcel, ParcelDataset
 
-from .conftest import SAMPLES, import_sample
+from .conftest import SAMPLES, import_sample, import_samples
 from .conftest import read_source as ogr_read
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
+
+
+@pytest.fixture
+def samples(db: Any, real_fixtures: Path) -> Path:
+    """Per test, inside its transaction: other tests here import and replace the samples."""
+    import_samples(real_fixtures)
+    return real_fixtures
 
 
 @pytest.mark.parametrize("code", sorted(SAMPLES))
@@ -214,3 +221,23 @@ def test_bad_arguments(real_fixtures: Path) -> None:
     with pytest.raises(CommandError, match="--aoi"):
         call_command("import_parcels", path, aoi="N L", year=2023, no_progress=True)
     assert connection.vendor == "postgresql"
+
+
+def test_ewkb_writers_match_shapely(real_fixtures: Path) -> None:
+    """The COPY's EWKB shortcuts encode exactly what shapely does with the SRID set."""
+    from pyproj import Transformer
+
+    from parcels.load import AREA_CRS, ewkb_multipolygons, ewkb_points, process
+
+    table = read_source(real_fixtures / "parcels" / SAMPLES["fr"].file)
+    chunk = process(
+        table,
+        0,
+        len(table),
+        to_wgs84=Transformer.from_crs(table.srid, 4326, always_xy=True),
+        to_area=Transformer.from_crs(4326, AREA_CRS, always_xy=True),
+    )
+    expected = shapely.to_wkb(shapely.set_srid(chunk.geoms_wgs84, 4326), include_srid=True)
+    assert ewkb_multipolygons(chunk.geoms_wgs84, 4326) == expected.tolist()
+    points = shapely.set_srid(shapely.points(chunk.centroids), 4326)
+    assert ewkb_points(chunk.centroids, 4326) == shapely.to_wkb(points, include_srid=True).tolist()

@@ -1,0 +1,184 @@
+"""Chip jobs in-process (no broker): 202 and the job URL, joining, failures per date,
+recovery bookkeeping. The worker side is in test_workers.py."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from pyproj import Transformer
+
+from chips import jobs, services
+from chips.models import CachedChip, ChipJob, ClientCache, Scene
+
+from .raw_chip_fixtures import (
+    P_OVERLAP_UTM31,
+    asset_path,
+    build_archive,
+    expected_window,
+    to_lonlat,
+)
+
+URL = "/query/rawChipByLocation"
+LONLAT = to_lonlat(32631, *P_OVERLAP_UTM31)
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {
+        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    }
+
+
+@pytest.fixture
+def store(settings, tmp_path: Path) -> Path:
+    settings.CHIP_STORE = tmp_path / "store"
+    return settings.CHIP_STORE
+
+
+@pytest.fixture
+def archive(tmp_path_factory: pytest.TempPathFactory, store: Path) -> dict[str, Scene]:
+    return build_archive(tmp_path_factory.getbasetemp() / "jobs-rasters")
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    User.objects.create_user("ana", password="secret-pw")
+    return basic("ana", "secret-pw")
+
+
+def params(**kw: str) -> dict[str, object]:
+    return {"lon": LONLAT[0], "lat": LONLAT[1], "start_date": "2024-06-01",
+            "end_date": "2024-06-30", "band": "B04", **kw}  # fmt: skip
+
+
+def store_files(store: Path) -> list[Path]:
+    return [p for p in store.rglob("*.tif") if not p.name.startswith(".part-")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_answers_202_then_the_job_gives_the_result(client, auth, archive, tmp_path) -> None:
+    response = client.get(URL, params(**{"async": "True"}), **auth)
+    assert response.status_code == 202
+    body = response.json()
+    assert body["url"] == f"/query/jobs/{body['job']}" == response["Location"]
+    assert body["total"] == 3 and body["status"] in ("running", "done")
+    deadline = time.monotonic() + 20
+    while (job := client.get(body["url"], **auth).json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job["status"] == "done" and job["done"] == job["total"] == 3
+    chosen = [archive[k] for k in ("B1", "A2", "A3new")]
+    assert job["result"]["dates"] == [s.sensing_key for s in chosen]
+    # The chips are there, with the source pixels.
+    for chip, scene in zip(job["result"]["chips"], chosen, strict=True):
+        out = tmp_path / "chip.tif"
+        out.write_bytes(b"".join(client.get(chip).streaming_content))
+        x, y = Transformer.from_crs(4326, scene.epsg, always_xy=True).transform(*LONLAT)
+        with rasterio.open(out) as got:
+            expected = expected_window(asset_path(scene, "B04"), x, y, 1280)
+            np.testing.assert_array_equal(got.read(1), expected)
+    # The same request now answers at once from the cache, the same chips.
+    again = client.get(URL, params(), **auth)
+    assert again.status_code == 200 and again.json() == job["result"]
+
+
+@pytest.mark.django_db
+def test_repeat_joins_the_running_job(client, auth, archive, store, settings) -> None:
+    settings.CHIP_REQUEST_WAIT_SECONDS = 0.3
+    first = client.get(URL, params(onlylist="True"), **auth).json()
+    assert len(first["chips"]) == 3
+    # Another request is cutting these chips right now (its job is running).
+    user = User.objects.get(username="ana")
+    lon, lat = LONLAT
+    planned = services._plan(
+        scenes=[Scene.objects.get(product_id=p) for p in first["chips"]], bands=["B04"],
+        lon=lon, lat=lat, chipsize=1280, batch_labels=False,
+    ).chips  # fmt: skip
+    client_cache = ClientCache.objects.create(
+        user=user, ip="127.0.0.1", square=f"{lon:.6f}|{lat:.6f}|1280"
+    )
+    key = jobs.job_key(
+        kind="raw", token=client_cache.token, chip_keys=[p.spec.key for p in planned]
+    )
+    running, created = jobs.open_job(
+        key=key, kind="raw", cache=client_cache, plan=[(p.label, p.spec.key, p.spec.file_name)
+        for p in planned], total=3,
+    )  # fmt: skip
+    assert created
+    for _ in range(3):  # reloads: each waits, then answers the same job; nothing is cut
+        response = client.get(URL, params(), **auth)
+        assert response.status_code == 202 and response.json()["job"] == str(running.pk)
+    assert store_files(store) == [] and not CachedChip.objects.exists()
+    assert ChipJob.objects.count() == 1
+    # A second open of the same key joins rather than opening another job.
+    again, created = jobs.open_job(key=key, kind="raw", cache=client_cache, plan=[], total=3)
+    assert not created and again.pk == running.pk
+    # A job that stopped moving (its workers are gone) is not joined: the work restarts.
+    ChipJob.objects.filter(pk=running.pk).update(updated=timezone.now() - dt.timedelta(hours=1))
+    response = client.get(URL, params(), **auth)
+    assert response.status_code == 200 and len(response.json()["chips"]) == 3
+    assert len(store_files(store)) == 3
+    assert set(ChipJob.objects.values_list("status", flat=True)) == {"failed", "done"}
+
+
+@pytest.mark.django_db
+def test_unreadable_scene_reported_for_its_date(client, auth, archive, store) -> None:
+    broken = archive["A2"]
+    asset = broken.assets.get(band="B04")
+    asset.href = str(store.parent / "gone" / "B04.jp2")
+    asset.save()
+    response = client.get(URL, params(), **auth)
+    assert response.status_code == 200
+    body = response.json()
+    # Every date is listed; the unreadable one has a null chip and its reason, in columns
+    # of equal length, so the CbM client's pandas.read_json still reads the answer.
+    dates = [archive["B1"].sensing_key, broken.sensing_key, archive["A3new"].sensing_key]
+    assert body["dates"] == dates
+    assert [chip is None for chip in body["chips"]] == [False, True, False]
+    assert body["errors"][0] is None and body["errors"][2] is None
+    assert "gone/B04.jp2" in body["errors"][1]
+    frame = pd.read_json(io.StringIO(response.content.decode()))
+    assert list(frame.columns) == ["dates", "chips", "errors"] and len(frame) == 3
+    assert len(store_files(store)) == 2
+
+
+@pytest.mark.django_db
+def test_job_url_is_the_owners_only(client, auth, archive, store) -> None:
+    body = client.get(URL, params(), **auth).json()
+    job = ChipJob.objects.get()
+    url = f"/query/jobs/{job.pk}"
+    mine = client.get(url, **auth).json()
+    assert mine["status"] == "done" and mine["result"] == body
+    User.objects.create_user("eve", password="other-pw")
+    other = client.get(url, **basic("eve", "other-pw"))
+    assert other.status_code == 404 and other.json()["param"] == "job"
+    assert Client().get(url).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_scene_reported_twice_counts_once(archive, store) -> None:
+    """A task redone after its worker died reports its scene again: no duplicate record,
+    no progress counted twice."""
+    user = User.objects.create(username="ana")
+    cache = ClientCache.objects.create(user=user, ip="10.0.0.1", square="x")
+    scene = archive["B1"]
+    record = jobs.ChipRecord(f"{scene.product_id}.B04.tif", "k1", "raw/k1/k1.tif", scene.pk,
+                             "B04", 10)  # fmt: skip
+    plan = [("d1", "k1", record.file_name), ("d2", "k2", "other.B04.tif")]
+    job, _ = jobs.open_job(key="j", kind="raw", cache=cache, plan=plan, total=2)
+    for _ in range(2):
+        job = jobs.report_scene(job.pk, chip_keys=["k1"], records=[record])
+    assert (job.done, job.status) == (1, "running")
+    assert CachedChip.objects.filter(cache=cache).count() == 1
+    job = jobs.report_scene(job.pk, chip_keys=["k2"], records=[], failed={"k2": "unreadable"})
+    assert (job.done, job.status, job.errors) == (2, "done", {"d2": "unreadable"})
