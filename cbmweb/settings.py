@@ -221,7 +221,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# CELERY_TIMEZONE is Europe/Brussels, so the flush fires at local midnight across
+# daylight-saving changes.
 CELERY_BEAT_SCHEDULE = {
+    "flush-chip-cache-nightly": {
+        "task": "chips.flush_chip_cache",
+        "schedule": crontab(hour=CHIP_CACHE_FLUSH_HOUR, minute=CHIP_CACHE_FLUSH_MINUTE),
+    },
     "prune-request-log": {
         "task": "ops.tasks.prune_request_log",
         "schedule": crontab(hour=3, minute=30),
