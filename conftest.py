@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 # Real Sentinel-2 samples and parcel files live beside the repo, never in it.
-REAL_FIXTURES = Path(__file__).resolve().parent.parent / "shared" / "fixtures" / "real"
+REAL_FIXTURES = (Path(__file__).resolve().parent.parent / "shared" / "fixtures" / "real").resolve()
 
 
 @pytest.fixture(scope="session")

@@ -267,9 +267,11 @@ def main() -> int:
 
     load = os.getloadavg()
     lines = [
-        f"## Parcels benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"## Parcels benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+        + (" (`--reuse`: the set already imported, queries only)" if reuse else ""),
         "",
-        f"`.venv/bin/python bench/parcels.py --parcels {args.parcels}` on "
+        f"`.venv/bin/python bench/parcels.py --parcels {args.parcels}"
+        f"{' --reuse' if reuse else ''}` on "
         f"{connection.vendor} ({platform.machine()}, {os.cpu_count()} cores, shared), "
         f"{args.queries} random queries each per stack through the Django test Client, "
         "interleaved in blocks of 50; "

@@ -55,6 +55,17 @@ def test_override_zero_means_no_limit(client, alice, settings):
     assert statuses(client, 4, **basic("alice")) == [200] * 4
 
 
+def test_override_change_applies_at_once(client, alice, settings):
+    # The override is cached (no query per request); saving it must clear the cache.
+    settings.QUOTA_REQUESTS_PER_MINUTE = 1
+    quota = UserQuota.objects.create(user=alice, requests_per_minute=0)
+    fresh_window()
+    assert statuses(client, 3, **basic("alice")) == [200] * 3
+    quota.requests_per_minute = None  # back to the site default: 1 per minute
+    quota.save()
+    assert statuses(client, 2, **basic("alice")) == [200, 429]
+
+
 def test_ip_quota_before_the_view(client, alice, settings):
     settings.QUOTA_IP_REQUESTS_PER_MINUTE = 2
     fresh_window()
