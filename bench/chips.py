@@ -1,9 +1,10 @@
 """Raw chip benchmark on the demo archive, one command:
 
-    .venv/bin/python bench/chips.py [--archive var/bench/archive] [--rounds 3] [--write-doc]
+    .venv/bin/python bench/chips.py [--archive var/bench/archive] [--work var/bench]
+        [--rounds 3] [--write-doc]
 
 For the COG and the SAFE/JP2 layout in turn, it ingests the archive's L2A products into a
-bench database (SpatiaLite under var/bench unless DATABASE_URL is set), picks a point with
+bench database (SpatiaLite in the work folder unless DATABASE_URL is set), picks a point with
 at least 24 acquisitions, and times, over the same 24 windows of 128 px (B04, 1280 m):
   - cold rawChipByLocation (empty cache, through the whole Django stack with HTTP Basic),
   - warm rawChipByLocation (everything cached; p50 of repeated requests),
@@ -29,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 BENCH = ROOT / "var" / "bench"
 
 
-def setup_django(store: Path) -> None:
+def setup_django(work: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbmweb.settings")
     os.environ.setdefault("CBMWEB_DEMO", "1")
-    os.environ.setdefault("DATABASE_URL", f"spatialite:///{BENCH / 'bench.sqlite3'}")
-    os.environ["CHIP_STORE"] = str(store)
+    os.environ.setdefault("DATABASE_URL", f"spatialite:///{work / 'bench.sqlite3'}")
+    os.environ["CHIP_STORE"] = str(work / "store")
     os.environ.setdefault("MAX_CHIPS_PER_REQUEST", "24")
     # No rate or daily quotas: the bench asks hundreds of times a minute (0 = no limit).
     for name in ("QUOTA_REQUESTS_PER_MINUTE", "QUOTA_IP_REQUESTS_PER_MINUTE",
@@ -47,13 +48,16 @@ def setup_django(store: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archive", type=Path, default=BENCH / "archive")
+    # The database and the chip store (flushed between cold requests): a folder of its own
+    # per concurrent run, so that two benches never flush each other's store.
+    parser.add_argument("--work", type=Path, default=BENCH)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=20, help="warm requests per round")
     parser.add_argument("--chips", type=int, default=24)
     parser.add_argument("--write-doc", action="store_true", help="write docs/benchmarks-chips.md")
     args = parser.parse_args()
-    BENCH.mkdir(parents=True, exist_ok=True)
-    setup_django(BENCH / "store")
+    args.work.mkdir(parents=True, exist_ok=True)
+    setup_django(args.work.resolve())
 
     from django.core.management import call_command
 
@@ -64,9 +68,11 @@ def main() -> None:
     manifest = json.loads((args.archive / "demo.json").read_text())
 
     results = {}
+    load = [os.getloadavg()[0]]
     for layout in ("cog", "safe"):
         results[layout] = bench_layout(layout, args, manifest)
-    report = render(results, args, manifest)
+        load.append(os.getloadavg()[0])
+    report = render(results, args, manifest, load)
     print(report)
     if args.write_doc:
         (ROOT / "docs" / "benchmarks-chips.md").write_text(report)
@@ -189,6 +195,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
         "n": len(specs),
         "point": (round(lon, 5), round(lat, 5)),
         "window": (str(start), str(end)),
+        "rounds": rounds,
         "cold_s": med["cold"],
         "rasterio_s": med["rasterio"],
         "riotiler_s": med["riotiler"],
@@ -197,7 +204,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
     }
 
 
-def render(results: dict, args: argparse.Namespace, manifest: dict) -> str:
+def render(results: dict, args: argparse.Namespace, manifest: dict, load: list[float]) -> str:
     import platform
 
     import rasterio
@@ -212,11 +219,12 @@ def render(results: dict, args: argparse.Namespace, manifest: dict) -> str:
         f"{args.rounds} rounds, the median round; warm = {args.warm} requests per round. "
         f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
         f"Python {platform.python_version()}, rasterio {rasterio.__version__}, "
-        f"GDAL {rasterio.__gdal_version__}.",
+        f"GDAL {rasterio.__gdal_version__}. Load average (1 min) at the start, between the "
+        f"layouts and at the end: {', '.join(f'{x:.2f}' for x in load)}.",
         "",
         "Each figure is the time for the same 24 windows of 128 px (B04, 1280 m), one per "
         "acquisition; rawChipByLocation goes through the whole Django stack (HTTP Basic, "
-        "scene selection, cache look-up, GeoTIFF writing with fsync, cache records).",
+        "scene selection, cache look-up, GeoTIFF writing, job row and cache records).",
         "",
         "| layout | chips | cold rawChipByLocation | plain rasterio loop "
         "| rio-tiler Reader.part loop | warm p50 | warm p95 |",
@@ -237,6 +245,13 @@ def render(results: dict, args: argparse.Namespace, manifest: dict) -> str:
         lines.append(f"| {label} | {value:.2f}x | {target} |")
     worst_warm = max(cog["warm_p50_ms"], jp2["warm_p50_ms"])
     lines.append(f"| warm p50 (worse layout) | {worst_warm:.1f} ms | <= 20 ms |")
+    lines += ["", "Every round (ms): cold / plain rasterio / rio-tiler.", ""]
+    for name, r in (("COG", cog), ("SAFE/JP2", jp2)):
+        cols = [r["rounds"][k] for k in ("cold", "rasterio", "riotiler")]
+        lines.append(
+            f"- {name}: "
+            + ", ".join(" / ".join(f"{c[i] * 1000:.0f}" for c in cols) for i in range(len(cols[0])))
+        )
     lines += [
         "",
         f"Points: COG {cog['point']} {cog['window']}; JP2 {jp2['point']} {jp2['window']}.",

@@ -127,8 +127,13 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     import pyogrio  # noqa: F401
     import rasterio  # noqa: F401
 
-    # SpatiaLite holds one writer at a time; wait for it rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # SpatiaLite holds one writer at a time, and the in-process chip jobs write from their
+    # own threads: wait for the lock rather than fail (timeout), take it at BEGIN so that a
+    # reader never has to upgrade mid-transaction (the upgrade fails at once, "database is
+    # locked", whatever the timeout), and let readers go on beside a writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 SPATIALITE_LIBRARY_PATH = env_str("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

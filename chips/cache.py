@@ -49,15 +49,23 @@ def client_cache(*, user: AbstractBaseUser, ip: str, square: str) -> ClientCache
     return cache
 
 
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
 def held_chips(*, cache: ClientCache, specs: Iterable[ChipSpec]) -> dict[str, CachedChip]:
-    """{spec key: record} of the specs the client already holds, file present on disk.
-    A record whose file went missing (a flush racing with this client) is dropped, so the
-    chip is cut again rather than answered as a dead link."""
+    """{spec key: record} of the specs the client already holds, file present on disk
+    with the size recorded. A record whose file went missing (a flush racing with this
+    client) or came back short (files are not fsynced: a power loss may truncate one)
+    is dropped, so the chip is cut again rather than answered broken."""
     keys = {s.key for s in specs}
     held: dict[str, CachedChip] = {}
     stale: list[int] = []
     for record in CachedChip.objects.filter(cache=cache, spec_key__in=keys):
-        if store_path(record.stored_path).is_file():
+        if _file_size(store_path(record.stored_path)) == record.size_bytes:
             held[record.spec_key] = record
         else:
             stale.append(record.pk)

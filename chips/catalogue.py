@@ -82,6 +82,7 @@ def _baseline(scene: Scene) -> float:
 def best_per_acquisition(scenes: Iterable[Scene], square: Polygon) -> list[Scene]:
     """One scene per acquisition (mission, orbit, sensing time), sorted by sensing time."""
     area = square.area or 1.0
+    inside = square.prepared  # "square within footprint" is far cheaper than an intersection
     groups: dict[tuple[str, int, dt.datetime], list[Scene]] = {}
     for scene in scenes:
         groups.setdefault((scene.mission, scene.relative_orbit, scene.sensing_time), []).append(
@@ -91,11 +92,15 @@ def best_per_acquisition(scenes: Iterable[Scene], square: Polygon) -> list[Scene
     def rank(scene: Scene) -> tuple[float, float, float]:
         # Coverage as a fraction of the square, rounded so that two tiles that both cover
         # it fully tie (GEOS areas differ in the last digits) and the baseline decides.
-        coverage = round(scene.footprint.intersection(square).area / area, 6)
+        if inside.within(scene.footprint):
+            coverage = 1.0
+        else:
+            coverage = round(scene.footprint.intersection(square).area / area, 6)
         generated = scene.generation_time.timestamp() if scene.generation_time else 0.0
         return coverage, _baseline(scene), generated
 
-    chosen = [max(group, key=rank) for group in groups.values()]
+    # Most acquisitions have a single candidate: no geometry work for those.
+    chosen = [group[0] if len(group) == 1 else max(group, key=rank) for group in groups.values()]
     return sorted(chosen, key=lambda s: (s.sensing_time, s.product_id))
 
 

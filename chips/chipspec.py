@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from affine import Affine
 
 # Bumped when the bytes written for the same spec change (tags, compression, ...), so
 # files cut by an older version are not mistaken for current ones.
-SPEC_VERSION = "raw1"
+SPEC_VERSION = "raw2"  # raw2: DEFLATE level 1
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,10 @@ class ChipSpec:
         """The name the API answers: <product>.<band>.tif (the CbM tools parse it)."""
         return f"{self.product_id}.{self.band}.tif"
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Content address: the same product, band and snapped window give the same key."""
+        """Content address: the same product, band and snapped window give the same key.
+        Computed once per spec (a request looks every key up several times)."""
         left, bottom, right, top = self.bounds
         ident = (
             f"{SPEC_VERSION}|{self.product_id}|{self.band}|{self.epsg}|"

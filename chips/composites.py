@@ -28,6 +28,7 @@ from PIL import Image
 from cbmweb.errors import BackendUnavailable, BadParameter
 
 from . import cache, catalogue, jobs, services, tasks
+from .bands import BAND_RESOLUTION
 from .chipspec import ChipSpec
 from .composite_params import parse_lut
 from .errors import ChipError, SourceUnreadable
@@ -37,7 +38,7 @@ from .render import BandArray, Lut, cloud_share, render_composite
 
 log = logging.getLogger(__name__)
 
-COMPOSITE_VERSION = "png1"
+COMPOSITE_VERSION = "png2"  # png2: the stretch limits in a tEXt chunk
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class CompositeRequest:
     lut: Lut
     # The parcel outline (lon/lat WKT) for chipsByParcelID; drawn on every chip.
     outline_wkt: str | None = None
+    # refresh=True: cut and render every chip again, even those the client holds.
+    refresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,19 @@ class CompositePlan:
 
     def __post_init__(self) -> None:
         self.job_key = jobs.job_key(
-            kind="composite", token=self.client.token, chip_keys=[i.key for i in self.items]
+            kind="composite",
+            token=self.client.token,
+            chip_keys=[i.key for i in self.items],
+            refresh=self.request.refresh,
         )
+
+
+@dataclass(frozen=True)
+class PngFacts:
+    """What a composite PNG says about itself in its tEXt chunks."""
+
+    cloud: float | None = None  # share of the chip's valid SCL pixels in the cloud mask
+    stretch: str | None = None  # `B08:812-4410 B04:...`, the values mapped to 0 and 255
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ class ChipState:
     item: PlannedComposite
     src: str | None  # /dump/ path once the chip is in the client's cache
     empty: bool  # the scene has no pixel in this square
-    cloud: float | None
+    facts: PngFacts = PngFacts()
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,7 @@ class PlanStatus:
     state: str  # "done", "running" or "failed"
     chips: list[ChipState]
     error: str = ""
+    job_id: str | None = None  # the job doing (or last done) this request's work
 
     @property
     def total(self) -> int:
@@ -125,6 +140,16 @@ def _outline_in(epsg: int, outline_wkt: str | None) -> str | None:
         return None
     project = catalogue.transformer(4326, epsg).transform
     return shapely.transform(shapely.from_wkt(outline_wkt), project, interleaved=False).wkt
+
+
+def _cut_size(request: CompositeRequest, band: str) -> int:
+    """The chip size to cut of a band. A band of another resolution than the first is
+    snapped on its own grid, which may sit half a coarse pixel off the first band's: cut
+    it a coarse pixel wider on each side so that it covers the whole output grid (else
+    resampling leaves an empty edge row or column)."""
+    first = BAND_RESOLUTION[request.bands[0]]
+    res = BAND_RESOLUTION[band]
+    return request.chipsize if res == first else request.chipsize + 2 * max(res, first)
 
 
 def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeRequest) -> CompositePlan:
@@ -156,7 +181,7 @@ def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeReques
                     asset=a,
                     lon=request.lon,
                     lat=request.lat,
-                    chipsize=request.chipsize,
+                    chipsize=_cut_size(request, a.band),
                 )
                 for a in band_assets
                 if a is not None
@@ -202,13 +227,15 @@ def _empty_keys(plan: CompositePlan) -> set[str]:
 
 
 def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
-    """Start a job for the chips the client lacks, or join the request's running job;
-    answer where each chip stands. Over the per-request limit: BadParameter (400)."""
+    """Start a job for the chips the client lacks (all of them with `refresh`), or join the
+    request's running job; answer where each chip stands. Over the per-request limit:
+    TooManyChips (400)."""
     job = jobs.live_job(plan.job_key)
     held = held_composites(plan)
     if job is None:
-        empty = _empty_keys(plan)
-        missing = [i for i in plan.items if i.key not in held and i.key not in empty]
+        refresh = plan.request.refresh
+        empty = set() if refresh else _empty_keys(plan)
+        missing = [i for i in plan.items if refresh or (i.key not in held and i.key not in empty)]
         if missing:
             limit = settings.MAX_CHIPS_PER_REQUEST
             if len(missing) > limit:
@@ -220,10 +247,15 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
                 total=len(plan.items),
                 done=len(plan.items) - len(missing),
-                options={"lut": plan.request.lut.to_param(), "empty": sorted(empty)},
+                options={
+                    "lut": plan.request.lut.to_param(),
+                    "empty": sorted(empty),
+                    "refresh": refresh,
+                },
             )
             if created:
-                tasks.run_composite_job(job, [composite_message(i) for i in missing])
+                messages = [composite_message(i, refresh=refresh) for i in missing]
+                tasks.run_composite_job(job, messages)
     return plan_status(plan, held=held, job=job)
 
 
@@ -247,38 +279,108 @@ def plan_status(
     held = held_composites(plan) if held is None else held
     if job is None:
         job = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
-    empty = set(job.options.get("empty", [])) if job else set()
     chips = [
         ChipState(
             item=i,
             src=f"/dump/{plan.client.token}/{i.file_name}" if i.key in held else None,
-            empty=i.key in empty and i.key not in held,
-            cloud=_cloud_of(held[i.key]) if i.key in held else None,
+            empty=False,
+            facts=png_facts(held[i.key]) if i.key in held else PngFacts(),
         )
         for i in plan.items
     ]
+    return _settled(_job_view(job, chips))
+
+
+JobView = tuple[ChipJob | None, list[ChipState]]
+
+
+def _job_view(
+    job: ChipJob | None, chips: list[ChipState]
+) -> tuple[ChipJob | None, list[ChipState]]:
+    """The chips as the job sees them: while a refresh runs, a chip the client held before
+    is not ready until the job has made it again; a chip without a pixel is empty."""
+    if job is None:
+        return job, chips
+    empty = set(job.options.get("empty", []))
+    reported = set(job.options.get("reported", []))
+    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    out = []
+    for c in chips:
+        if recutting and c.item.key not in reported:
+            c = ChipState(c.item, None, False)
+        elif c.item.key in empty and not c.src:
+            c = ChipState(c.item, None, True)
+        out.append(c)
+    return job, out
+
+
+def _settled(view: JobView) -> PlanStatus:
+    job, chips = view
+    job_id = str(job.pk) if job is not None else None
     if all(c.src or c.empty for c in chips):
-        return PlanStatus("done", chips)
+        return PlanStatus("done", chips, job_id=job_id)
     if job is not None and job.status == JobStatus.FAILED:
-        return PlanStatus("failed", chips, error="; ".join(sorted(set(job.errors.values()))))
+        error = "; ".join(sorted(set(job.errors.values())))
+        return PlanStatus("failed", chips, error=error, job_id=job_id)
     if job is None or job.status != JobStatus.RUNNING:
-        return PlanStatus("failed", chips, error="some chips could not be made")
-    return PlanStatus("running", chips)
+        return PlanStatus("failed", chips, error="some chips could not be made", job_id=job_id)
+    return PlanStatus("running", chips, job_id=job_id)
 
 
-def _cloud_of(record: CachedChip) -> float | None:
-    """The cloud share the PNG carries in its tEXt chunk (read without decoding pixels)."""
+def job_progress(job: ChipJob) -> dict[str, Any]:
+    """Where a composite job stands, chip by chip, read from the job and its client's cache
+    alone (nothing is planned nor started): what the page polls while chips are cut."""
+    keys = [key for _, key, _ in job.plan]
+    records = CachedChip.objects.filter(cache_id=job.cache_id, spec_key__in=keys)
+    held = {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
+    token = job.cache.token
+    empty = set(job.options.get("empty", []))
+    reported = set(job.options.get("reported", []))
+    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    items = []
+    for label, key, name in job.plan:
+        ready = key in held and not (recutting and key not in reported)
+        facts = png_facts(held[key]) if ready else PngFacts()
+        items.append(
+            {
+                "id": label,
+                "product": name.removesuffix(".png"),
+                "src": f"/dump/{token}/{name}" if ready else None,
+                "empty": not ready and key in empty,
+                "cloud": cloud_text(facts.cloud),
+                "stretch": facts.stretch,
+            }
+        )
+    done = sum(1 for i in items if i["src"] or i["empty"])
+    if done == len(items):
+        state, error = "done", ""
+    elif job.status == JobStatus.RUNNING:
+        state, error = "running", ""
+    else:
+        state = "failed"
+        error = "; ".join(sorted(set(job.errors.values()))) or "some chips could not be made"
+    return {"state": state, "done": done, "total": len(items), "error": error, "items": items}
+
+
+def cloud_text(share: float | None) -> str | None:
+    return f"{share * 100:.0f} %" if share is not None else None
+
+
+def png_facts(record: CachedChip) -> PngFacts:
+    """The facts of a held composite (read without decoding pixels)."""
     try:
         with Image.open(cache.store_path(record.stored_path)) as image:
-            value = image.text.get("cloud_share")  # type: ignore[attr-defined]
+            text = dict(image.text)  # type: ignore[attr-defined]
     except (OSError, ValueError):
-        return None
-    return float(value) if value not in (None, "") else None
+        return PngFacts()
+    cloud = text.get("cloud_share")
+    return PngFacts(float(cloud) if cloud else None, text.get("stretch") or None)
 
 
-def composite_message(item: PlannedComposite) -> dict[str, Any]:
+def composite_message(item: PlannedComposite, *, refresh: bool = False) -> dict[str, Any]:
     """A planned composite as plain values, for a task message."""
     return {
+        "refresh": refresh,
         "scene_id": item.scene.pk,
         "specs": [s.to_dict() for s in item.specs],
         "scl": item.scl.to_dict() if item.scl else None,
@@ -294,7 +396,9 @@ def make_composite(job: ChipJob, message: dict[str, Any]) -> None:
     scl = ChipSpec.from_dict(message["scl"]) if message["scl"] else None
     item = PlannedComposite(scene, specs, scl, message["key"], message["outline"])  # type: ignore[arg-type]
     try:
-        size = build_composite(item, lut=parse_lut(job.options.get("lut")))
+        size = build_composite(
+            item, lut=parse_lut(job.options.get("lut")), refresh=bool(message.get("refresh"))
+        )
     except ChipError as exc:
         jobs.report_scene(job.pk, chip_keys=[item.key], records=[], failed={item.key: str(exc)})
         return
@@ -314,14 +418,15 @@ def make_composite(job: ChipJob, message: dict[str, Any]) -> None:
     )
 
 
-def build_composite(item: PlannedComposite, *, lut: Lut) -> int:
-    """Bytes of the composite's PNG (written to the store), 0 when no band has a pixel."""
+def build_composite(item: PlannedComposite, *, lut: Lut, refresh: bool = False) -> int:
+    """Bytes of the composite's PNG (written to the store), 0 when no band has a pixel.
+    With `refresh` its raw chips are cut again and the PNG rendered again."""
     target = cache.store_path(item.stored_path)
-    if target.is_file():  # another client asked for the same composite already
+    if target.is_file() and not refresh:  # another client asked for the same composite
         os.utime(target)
         return target.stat().st_size
     specs = [*item.specs, *([item.scl] if item.scl else [])]
-    _ensure_raw(specs, scene_id=item.scene.pk)
+    _ensure_raw(specs, scene_id=item.scene.pk, refresh=refresh)
     arrays = [_read_raw(spec) for spec in specs]
     if not any(np.any(a != spec.nodata) for a, spec in zip(arrays[:3], specs, strict=False)):
         return 0
@@ -345,9 +450,10 @@ def build_composite(item: PlannedComposite, *, lut: Lut) -> int:
     return len(png)
 
 
-def _ensure_raw(specs: Sequence[ChipSpec], *, scene_id: int) -> None:
-    """Cut the raw chips the shared store lacks, here (this runs inside a task already)."""
-    cut = tasks.cut_scene(tasks.SceneWork(scene_id, tuple(specs)), refresh=False)
+def _ensure_raw(specs: Sequence[ChipSpec], *, scene_id: int, refresh: bool) -> None:
+    """Cut the raw chips the shared store lacks (all, with `refresh`), here: this runs
+    inside a task already."""
+    cut = tasks.cut_scene(tasks.SceneWork(scene_id, tuple(specs)), refresh=refresh)
     if cut.failed:
         raise SourceUnreadable(next(iter(cut.failed)), next(iter(cut.failed.values())))
 

@@ -74,6 +74,11 @@ class Asset(models.Model):
     band = models.CharField(max_length=3, help_text="B01..B12, B8A or SCL")
     resolution = models.PositiveSmallIntegerField(help_text="metres: 10, 20 or 60")
     href = models.CharField(max_length=1000)
+    # The file's pixel grid as its header says: [a, b, c, d, e, f, width, height] (the
+    # affine, then the size). Chips are planned from it without opening the file; filled
+    # the first time a request plans a chip on the asset (files never change under the
+    # same href), null until then.
+    grid = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["scene", "band"]

@@ -80,11 +80,13 @@ def render_composite(
     polygon (or rings of (x, y)) in that CRS, drawn 1 px wide on top. `text` goes into PNG
     tEXt chunks (e.g. the chip's cloud share), so the file carries its own facts.
     """
-    rgba = composite_rgba(bands=bands, crs=crs, lut=lut)
+    rgba, limits = stretched_rgba(bands=bands, crs=crs, lut=lut)
     image = Image.fromarray(rgba, mode="RGBA")
     if outline is not None:
         draw_outline(image, outline, transform=bands[0].transform)
     info = PngInfo()
+    # The band values that map to 0 and 255, per band: what a legend shows for this chip.
+    info.add_text("stretch", stretch_text(bands, limits))
     for key, value in (text or {}).items():
         info.add_text(key, value)
     buffer = io.BytesIO()
@@ -94,6 +96,13 @@ def render_composite(
 
 def composite_rgba(*, bands: Sequence[BandArray], crs: str | int | object, lut: Lut) -> np.ndarray:
     """The (rows, cols, 4) uint8 array behind `render_composite`, without the outline."""
+    return stretched_rgba(bands=bands, crs=crs, lut=lut)[0]
+
+
+def stretched_rgba(
+    *, bands: Sequence[BandArray], crs: str | int | object, lut: Lut
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """`composite_rgba` and the (lo, hi) band values each band was stretched between."""
     if len(bands) != 3:
         raise ValueError(f"a composite needs 3 bands, got {len(bands)}")
     if lut.kind == "absolute" and len(lut.ranges) != 3:
@@ -105,11 +114,20 @@ def composite_rgba(*, bands: Sequence[BandArray], crs: str | int | object, lut: 
     ]
     valid = np.logical_and.reduce([~np.isnan(layer) for layer in layers])
     rgba = np.zeros((*shape, 4), dtype=np.uint8)
+    limits = []
     for i, layer in enumerate(layers):
         lo, hi = band_limits(layer[valid], lut=lut, index=i)
+        limits.append((lo, hi))
         rgba[..., i] = np.where(valid, stretch(layer, lo=lo, hi=hi), 0)
     rgba[..., 3] = np.where(valid, 255, 0)
-    return rgba
+    return rgba, limits
+
+
+def stretch_text(bands: Sequence[BandArray], limits: Sequence[tuple[float, float]]) -> str:
+    """`B08:812-4410 B04:...`: each band's name and the values stretched to 0 and 255."""
+    return " ".join(
+        f"{b.name}:{lo:.0f}-{hi:.0f}" for b, (lo, hi) in zip(bands, limits, strict=True)
+    )
 
 
 def resample_to(

@@ -51,11 +51,19 @@ def scene_tags(scene: Scene, band: str) -> tuple[tuple[str, str], ...]:
     return tuple(tags)
 
 
+def asset_grid(asset: Asset) -> tuple[float, float, float, float, float, float]:
+    """The affine of an asset's band file: from the catalogue when known, else from the
+    file's header (kept in the process; `_plan` then stores it in the catalogue)."""
+    if asset.grid:
+        return tuple(asset.grid[:6])  # type: ignore[return-value]
+    return band_grid(asset.href).transform
+
+
 def plan_chip(*, scene: Scene, asset: Asset, lon: float, lat: float, chipsize: int) -> ChipSpec:
     """The spec of a scene's chip: the point in the scene's own CRS (the hemisphere comes
     with the scene's EPSG), the window snapped on the band file's own grid."""
     x, y = catalogue.lonlat_to(scene.epsg, lon, lat)
-    grid = band_grid(asset.href).transform
+    grid = asset_grid(asset)
     col_off, row_off, size_x, size_y = snap_window(grid, x=x, y=y, chipsize=chipsize)
     return ChipSpec(
         product_id=scene.product_id,
@@ -99,6 +107,26 @@ def read_grids(hrefs: Sequence[str]) -> None:
         list(pool.map(grid, hrefs))
 
 
+def learn_grids(assets: Sequence[Asset]) -> None:
+    """Give assets whose grid the catalogue does not hold yet their file's grid, and store
+    it: the next request plans their chips without opening any file (in any process).
+    An unreadable file is left without (planning its chip reports why)."""
+    unknown = [a for a in assets if not a.grid]
+    if not unknown:
+        return
+    read_grids(list(dict.fromkeys(a.href for a in unknown)))
+    learnt = []
+    for asset in unknown:
+        try:
+            grid = band_grid(asset.href)
+        except ChipError:
+            continue
+        asset.grid = [*grid.transform, grid.width, grid.height]
+        learnt.append(asset)
+    if learnt:
+        Asset.objects.bulk_update(learnt, ["grid"])
+
+
 def _plan(
     *,
     scenes: Sequence[Scene],
@@ -109,7 +137,7 @@ def _plan(
     batch_labels: bool,
 ) -> Plan:
     assets = _assets(scenes, bands)
-    read_grids(list(dict.fromkeys(a.href for a in assets.values())))
+    learn_grids(list(assets.values()))
     plan = Plan([], {})
     for scene in scenes:
         for band in bands:
@@ -245,11 +273,13 @@ def deliver(
     key = jobs.job_key(
         kind="raw", token=client.token, chip_keys=[p.spec.key for p in planned], refresh=refresh
     )
-    running = jobs.live_job(key)
-    if running is not None:  # a reload or a repeat: join, never a second extraction
-        return _settle(running, background=background)
     held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
     missing = [p for p in planned if p.spec.key not in held]
+    # Everything held answers at once (a warm request: no job look-up); a job of the same
+    # key may only be finishing its bookkeeping then, and would answer the same.
+    running = jobs.live_job(key) if missing else None
+    if running is not None:  # a reload or a repeat: join, never a second extraction
+        return _settle(running, background=background)
     limit = settings.MAX_CHIPS_PER_REQUEST
     if len(missing) > limit:
         raise BadParameter(

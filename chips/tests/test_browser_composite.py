@@ -1,18 +1,36 @@
-"""chipsByLocation in a real browser: Debian's headless Chromium driven by Playwright against
-a live server that the test starts. Skips, saying why, where Chromium or Playwright is absent
-(`apt-get install chromium`; Playwright's own browser download is never used)."""
+"""The composite pages in a real browser, on the demo area: Debian's headless Chromium driven
+by Playwright against a live server that the test starts, with the `demo_archive` fixture
+(3 tiles near Zwolle, June 2024) ingested as the demo does it. Skips, saying why, where
+Chromium or Playwright is absent (`apt-get install chromium`; Playwright's own browser
+download is never used).
+
+What the page must show is computed here from the archive's own files: the acquisitions
+from the STAC items (footprint against the chip square, one per sensing time), the parcel
+from the GeoPackage with OGR.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import re
+import threading
 import time
+from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.gis.gdal import CoordTransform, DataSource, SpatialReference
+from django.contrib.gis.geos import Point
+from django.core.management import call_command
+from django.db import connection
+from pyproj import Transformer
+from shapely.geometry import Polygon, shape
 
-from chips.tests import composite_fixtures as fx
+from chips.models import ChipJob
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,12 +42,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCENES = 10
+START, END = dt.date(2024, 6, 1), dt.date(2024, 6, 28)
+WINDOW = f"start_date={START}&end_date={END}"
+CHIPSIZE = 1280
+# Where the screenshots go besides the test's own folder (to look at them after a run).
+SHOTS = os.environ.get("CBMWEB_SCREENSHOTS", "")
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
+T = TypeVar("T")
+
+
+def off_loop(fn: Callable[[], T]) -> T:
+    """Run a database call in a thread of its own: Playwright's sync API runs an event loop
+    in the test's thread, where Django refuses ORM calls."""
+    out: list[T] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out[0]
 
 
 @pytest.fixture
@@ -43,60 +83,213 @@ def browser() -> Any:
         browser.close()
 
 
-def test_chips_by_location_page_in_chromium(
-    tmp_path: Path, settings: Any, live_server: Any, request: pytest.FixtureRequest
-) -> None:
+@pytest.fixture
+def demo_loaded(demo_archive: Path, tmp_path: Path, settings: Any) -> Path:
+    """The demo archive ingested (COG then SAFE) with its parcels and the demo user, as
+    `manage.py demo_setup` does it; chips go to a store of this test's own."""
     settings.CHIP_STORE = tmp_path / "store"
-    scenes = fx.make_scenes(tmp_path / "archive", SCENES)
-    get_user_model().objects.create_user("analyst", password="pw")
-    lon, lat = fx.centre_lonlat()
-    url = (
-        f"{live_server.url}/query/chipsByLocation?lon={lon:.7f}&lat={lat:.7f}"
-        "&start_date=2024-05-01&end_date=2024-06-30"
-    )
-    # The database is set up before the browser starts: Playwright's sync API runs an event
-    # loop in this thread, in which Django refuses ORM calls.
-    browser = request.getfixturevalue("browser")
-    context = browser.new_context(http_credentials={"username": "analyst", "password": "pw"})
-    page = context.new_page()
-    outside: list[str] = []
-    page.on(
-        "request",
-        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
-    )
-    started = time.monotonic()
+    settings.MAX_CHIPS_PER_REQUEST = 24
+    call_command("demo_setup", archive=demo_archive, stdout=StringIO())
+    return demo_archive
+
+
+def chip_square(lon: float, lat: float, epsg: int) -> Polygon:
+    """The chip square around the point, in lon/lat (its corners from the scene's UTM)."""
+    x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+    back = Transformer.from_crs(epsg, 4326, always_xy=True).transform
+    h = CHIPSIZE / 2
+    return Polygon([back(x + dx, y + dy) for dx, dy in ((-h, -h), (h, -h), (h, h), (-h, h))])
+
+
+def expected_acquisitions(archive: Path, lon: float, lat: float) -> list[str]:
+    """Sensing keys (YYYYmmddTHHMMSS) of the L2A acquisitions whose data footprint meets
+    the chip square, one per sensing time, from the STAC items alone."""
+    keys = set()
+    for item_path in (archive / "cog").rglob("*.json"):
+        item = json.loads(item_path.read_text())
+        props = item["properties"]
+        when = dt.datetime.fromisoformat(props["datetime"].replace("Z", "+00:00"))
+        if not START <= when.date() <= END:
+            continue
+        if shape(item["geometry"]).intersects(chip_square(lon, lat, props["proj:epsg"])):
+            keys.add(when.strftime("%Y%m%dT%H%M%S"))
+    return sorted(keys)
+
+
+def demo_parcel(archive: Path, lon: float, lat: float) -> dict[str, Any]:
+    """The GeoPackage parcel nearest the point (read with GDAL's OGR), its facts and its
+    area in EPSG:3035 (ha)."""
+    manifest = json.loads((archive / "demo.json").read_text())
+    layer = DataSource(str(archive / manifest["parcels"]))[manifest.get("parcels_layer", 0)]
+    native = layer.srs
+    point = Point(lon, lat, srid=4326).ogr
+    point.transform(CoordTransform(SpatialReference(4326), native))
+    best = min(layer, key=lambda f: f.geom.centroid.geos.distance(point.geos))
+    geom = best.geom.clone()
+    centre = geom.centroid
+    centre.transform(CoordTransform(native, SpatialReference(4326)))
+    geom.transform(CoordTransform(native, SpatialReference(3035)))
+    return {
+        "pid": best.get("pid"),
+        "crop": best.get("crop_name"),
+        "ha": geom.area / 10_000,
+        "lonlat": (centre.x, centre.y),
+    }
+
+
+def open_and_wait(page: Any, url: str, count: int) -> dict[str, Any]:
+    """Open a chips page, note whether it showed chips still being cut, and wait until
+    every acquisition's image is in and loaded."""
     page.goto(url)
     page.wait_for_selector("table.chips")
-    # Chips arrive while the page is open: wait until every cell holds its image.
+    pending_at_first = page.locator("td.pending").count()
     page.wait_for_function(
-        f"document.querySelectorAll('table.chips img').length === {SCENES}", timeout=60_000
+        f"document.querySelectorAll('table.chips img').length === {count}", timeout=60_000
     )
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('table.chips img')).every(i => i.complete)"
+        "Array.from(document.querySelectorAll('table.chips img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)"
     )
-    elapsed = time.monotonic() - started
-
     images = page.eval_on_selector_all(
         "table.chips img",
         "imgs => imgs.map(i => ({id: i.id, src: i.getAttribute('src'),"
         " w: i.naturalWidth, h: i.naturalHeight}))",
     )
-    assert [i["id"] for i in images] == [s.sensing_key for s in scenes]
-    assert all((i["w"], i["h"]) == (128, 128) for i in images), images
-    assert all(re.fullmatch(r"/dump/[\w-]+/\w+\.png", i["src"]) for i in images)
-    rows = page.eval_on_selector_all("table.chips tr", "rows => rows.map(r => r.cells.length)")
-    assert rows == [8, 2]
-    assert page.locator("h1").inner_text().startswith("Chips at")
-    assert page.locator("form.chip-form input[name=bands]").input_value() == "B08_B04_B03"
-    assert "of 10 chips ready" in page.locator("#chip-progress").inner_text()
-    assert outside == []  # no CDN, no font service: the machines have no internet
+    return {"pending_at_first": pending_at_first, "images": images}
 
-    shot = tmp_path / "chipsByLocation.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 0
-    # A reload shows the cached chips at once, without waiting for any work.
+
+def yellow_pixels(page: Any) -> list[int]:
+    """Pixels of the parcel-outline yellow in each chip, counted in the browser."""
+    return page.eval_on_selector_all(
+        "table.chips img",
+        """imgs => imgs.map(img => {
+             const c = document.createElement('canvas');
+             c.width = img.naturalWidth; c.height = img.naturalHeight;
+             const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+             const d = g.getImageData(0, 0, c.width, c.height).data;
+             let n = 0;
+             for (let i = 0; i < d.length; i += 4) {
+               if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 0 && d[i + 3] === 255) n++;
+             }
+             return n; })""",
+    )
+
+
+def shoot(page: Any, path: Path) -> None:
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / path.name), full_page=True)
+
+
+def test_demo_area_pages_in_chromium(
+    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, caplog: Any
+) -> None:
+    archive = demo_loaded
+    x0, y0, x1, y1 = json.loads((archive / "demo.json").read_text())["bbox_wgs84"]
+    lon, lat = round((x0 + x1) / 2, 6), round((y0 + y1) / 2, 6)
+    expected = expected_acquisitions(archive, lon, lat)
+    assert len(expected) >= 5
+    parcel = demo_parcel(archive, lon, lat)
+    server = request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("browser")
+    context = browser.new_context(
+        http_credentials={"username": "demo", "password": "demo"},
+        viewport={"width": 1440, "height": 900},
+    )
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+    caplog.set_level("INFO", logger="chips.tasks")
+
+    # chipsByLocation, false colour (B08 first: the 10 m grid).
+    url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}&chipsize={CHIPSIZE}"
+    started = time.monotonic()
+    seen = open_and_wait(page, url, len(expected))
+    filled_in = time.monotonic() - started
+    images = seen["images"]
+    assert seen["pending_at_first"] > 0  # the page came at once and filled in
+    assert [i["id"] for i in images] == expected
+    assert all((i["w"], i["h"]) == (128, 128) for i in images), images
+    assert all(re.fullmatch(r"/dump/[\w-]+/S2[ABC]_MSIL2A_\w+\.png", i["src"]) for i in images)
+    columns = page.eval_on_selector_all("table.chips tr", "rows => rows.map(r => r.cells.length)")
+    assert max(columns) <= 8 and sum(columns) == len(expected)
+    assert page.locator("h1").inner_text().startswith("Chips at")
+    assert f"{len(expected)} of {len(expected)} chips ready" in page.inner_text("#chip-progress")
+    assert page.locator(".cloud").count() >= len(expected)  # SCL exists: a share per chip
+    shoot(page, tmp_path / "chipsByLocation-demo.png")
+    # A reload shows the held chips at once and cuts nothing.
+    cuts = len(caplog.messages)
     page.reload()
-    assert page.locator("table.chips img").count() == SCENES
+    assert page.locator("table.chips img").count() == len(expected)
     assert page.locator(".placeholder").count() == 0
+    assert len(caplog.messages) == cuts
+
+    # A 20 m first band sets a 20 m grid: 64 px for 1280 m.
+    seen = open_and_wait(page, url + "&bands=B11_B08_B04", len(expected))
+    assert all((i["w"], i["h"]) == (64, 64) for i in seen["images"]), seen["images"]
+    shoot(page, tmp_path / "chipsByLocation-demo-swir.png")
+
+    # chipsByParcelID: the parcel's header and its outline on every chip.
+    plon, plat = parcel["lonlat"]
+    on_parcel = expected_acquisitions(archive, plon, plat)
+    url = f"{server.url}/query/chipsByParcelID?aoi=nl&year=2024&pid={parcel['pid']}&{WINDOW}"
+    seen = open_and_wait(page, url, len(on_parcel))
+    assert [i["id"] for i in seen["images"]] == on_parcel
+    heading = page.locator("h1").inner_text()
+    assert heading == f"Parcel {parcel['pid']}: {parcel['crop']}, {parcel['ha']:.2f} ha"
+    assert all(n > 20 for n in yellow_pixels(page))
+    shoot(page, tmp_path / "chipsByParcelID-demo.png")
+
+    # One job per request, none restarted by the reloads and polls.
+    jobs = off_loop(lambda: list(ChipJob.objects.filter(kind="composite")))
+    assert len(jobs) == 3 and all(j.status == "done" for j in jobs)
+    assert outside == []  # no CDN, no font service: the machines have no internet
     context.close()
-    print(f"page filled in {elapsed:.2f} s; screenshot {shot}")
+    print(f"{len(expected)} chips filled in {filled_in:.2f} s; screenshots in {tmp_path}")
+
+
+def test_reload_while_cutting_joins_the_work(
+    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, caplog: Any
+) -> None:
+    """Reloading the page while its chips are being cut, and asking for a recut
+    (refresh=True), never start a second extraction; a finished recut leaves a URL whose
+    reload cuts nothing more."""
+    archive = demo_loaded
+    x0, y0, x1, y1 = json.loads((archive / "demo.json").read_text())["bbox_wgs84"]
+    lon, lat = round(x0 + (x1 - x0) / 3, 6), round((y0 + y1) / 2, 6)
+    expected = expected_acquisitions(archive, lon, lat)
+    server = request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("browser")
+    context = browser.new_context(http_credentials={"username": "demo", "password": "demo"})
+    page = context.new_page()
+    caplog.set_level("INFO", logger="chips.tasks")
+    url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}"
+
+    page.goto(url)
+    assert page.locator("td.pending").count() > 0
+    page.reload()  # while the job runs
+    page.wait_for_function(
+        f"document.querySelectorAll('table.chips img').length === {len(expected)}",
+        timeout=60_000,
+    )
+    extracted = [m for m in caplog.messages if m.startswith("extracted chip")]
+    assert len(extracted) == 4 * len(expected)  # B08 B04 B03 SCL, once each
+    assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == 1
+
+    # refresh=True cuts every chip again, once, and the page fills in as before.
+    page.goto(url + "&refresh=True")
+    page.wait_for_function(
+        "document.querySelectorAll('table.chips img').length === "
+        f"{len(expected)} && !document.querySelector('#chip-progress progress')",
+        timeout=60_000,
+    )
+    extracted = [m for m in caplog.messages if m.startswith("extracted chip")]
+    assert len(extracted) == 8 * len(expected)
+    assert "refresh" not in page.url  # the recut is over: a reload must not recut
+    page.reload()
+    assert page.locator(".placeholder").count() == 0
+    assert len([m for m in caplog.messages if m.startswith("extracted chip")]) == 8 * len(expected)
+    assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == 2
+    context.close()

@@ -8,8 +8,11 @@ against the source band files.
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +114,8 @@ def test_page_table_cells_and_columns(tmp_path: Path, store: Path, client_in: Cl
     )
     assert [c[0] for c in cells] == [s.sensing_key for s in scenes]
     assert cells[0][2] == scenes[0].sensing_time.date().isoformat()
-    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    table = html[html.index('<table class="chips">') :]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[: table.index("</table>")], flags=re.S)
     assert [r.count("<td") for r in rows] == [8, 2]
     assert "cloud 50 %" in html
     assert 'name="bands" value="B08_B04_B03"' in html and 'name="lut" value="5_95"' in html
@@ -234,3 +238,164 @@ def test_html_only_accept_gets_the_page(tmp_path: Path, store: Path, client_in: 
     wait_done(client_in, location_url())
     page = client_in.get(location_url(), HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "<table" in page.content.decode()
+
+
+def test_20m_first_band_covers_the_whole_grid(
+    tmp_path: Path, store: Path, client_in: Client
+) -> None:
+    # B11 (20 m) first, B08 and B04 at 10 m: the 10 m bands, snapped on their own grid,
+    # must still cover every 20 m output pixel (no transparent edge row or column).
+    scenes = fx.make_scenes(tmp_path / "archive", 1)
+    body = wait_done(client_in, location_url(bands="B11_B08_B04"))
+    rgba = np.asarray(
+        Image.open(io.BytesIO(b"".join(client_in.get(body["chips"][0]).streaming_content)))
+    )
+    assert rgba.shape == (64, 64, 4) and (rgba[..., 3] == 255).all()
+    # Red is B11 itself on its own grid: the 20 m window 32..96, stretched 5..95 %.
+    b11 = source_window(scenes[0].product_id, "B11", tmp_path / "archive", 20).astype(float)
+    lo, hi = np.percentile(b11, [5, 95])
+    assert np.abs(rgba[..., 0] - np.clip((b11 - lo) / (hi - lo) * 255, 0, 255)).max() <= 1
+
+
+def job_param(html: str) -> str:
+    url = re.search(r'data-status-url="([^"]+)"', html)
+    assert url, "the page does not poll"
+    return url.group(1).replace("&amp;", "&")
+
+
+def test_poll_reads_the_job_and_starts_nothing(
+    tmp_path: Path, store: Path, client_in: Client
+) -> None:
+    fx.make_scenes(tmp_path / "archive", 2)
+    user = get_user_model().objects.get(username="analyst")
+    lon, lat = fx.centre_lonlat()
+    request = composites.CompositeRequest(
+        lon=float(f"{lon:.7f}"),
+        lat=float(f"{lat:.7f}"),
+        chipsize=1280,
+        level="LEVEL2A",
+        start=fx.dt.date(2024, 5, 1),
+        end=fx.dt.date(2024, 6, 30),
+        bands=("B08", "B04", "B03"),
+        lut=composites.Lut.percentile(5, 95),
+    )
+    plan = composites.plan_composites(user=user, ip="127.0.0.1", request=request)
+    # A worker elsewhere is on this request's job (opened as a request opens it).
+    job, _ = jobs.open_job(
+        key=plan.job_key,
+        kind="composite",
+        cache=plan.client,
+        plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
+        total=2,
+        options={"lut": "5_95", "empty": []},
+    )
+    html = client_in.get(location_url(), **HTML).content.decode()
+    poll = job_param(html)
+    assert f"job={job.pk}" in poll and "format=json" in poll
+    first = client_in.get(poll, **JSON).json()
+    assert (first["state"], first["done"], first["total"]) == ("running", 0, 2)
+    # The worker finishes the first chip: the next poll shows it, the other still pending.
+    composites.make_composite(job, composites.composite_message(plan.items[0]))
+    second = client_in.get(poll, **JSON).json()
+    assert second["done"] == 1 and second["items"][0]["src"] and not second["items"][1]["src"]
+    assert second["items"][0]["cloud"] == "50 %" and second["items"][0]["stretch"].startswith(
+        "B08:"
+    )
+    assert CachedChip.objects.count() == 1  # the polls and the page started nothing
+    composites.make_composite(job, composites.composite_message(plan.items[1]))
+    assert client_in.get(poll, **JSON).json()["state"] == "done"
+    # Someone else's job, or no job at all: 404 naming the parameter.
+    get_user_model().objects.create_user("other", password="pw")
+    other = Client()
+    other.force_login(get_user_model().objects.get(username="other"))
+    assert other.get(poll, **JSON).status_code == 404
+    bad = client_in.get(location_url(job="not-a-job", format="json"), **JSON)
+    assert bad.status_code == 404 and bad.json()["param"] == "job"
+
+
+def test_refresh_recuts_once(
+    tmp_path: Path, store: Path, client_in: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx.make_scenes(tmp_path / "archive", 2)
+    caplog.set_level("INFO", logger="chips.tasks")
+    body = wait_done(client_in, location_url())
+    pngs = sorted(store.glob("png/*/*.png"))
+    assert len(pngs) == 2 and body["state"] == "done"
+    before = {p: p.stat().st_mtime_ns for p in pngs}
+    cuts = sum("extracted chip" in m for m in caplog.messages)
+    assert cuts == 8  # 2 scenes x (B08 B04 B03 SCL)
+    time.sleep(0.01)
+    started = client_in.get(location_url(refresh="True"), **JSON).json()
+    assert started["job"] != body["job"]
+    poll = f"{location_url(format='json')}&job={started['job']}"
+    deadline = time.monotonic() + 30
+    while client_in.get(poll, **JSON).json()["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
+    assert all(p.stat().st_mtime_ns > before[p] for p in pngs)  # rendered again
+    # Without refresh, the same request cuts nothing more.
+    again = client_in.get(location_url(), **JSON).json()
+    assert again["state"] == "done" and len(again["chips"]) == 2
+    assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
+
+
+BROKER = os.environ.get("TEST_BROKER_URL", "")
+
+
+@pytest.fixture(scope="module")
+def composite_worker(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, Any, Path]]:
+    """One real `celery worker` on a queue of its own (TEST_BROKER_URL, a Redis URL)."""
+    if not BROKER:
+        pytest.skip("TEST_BROKER_URL is not set (make test sets it)")
+    from chips.tests.test_workers import Broker, start_workers, stop_workers
+
+    queue = f"composites-test-{uuid.uuid4().hex[:8]}"
+    store = tmp_path_factory.mktemp("worker-store")
+    with django_db_blocker.unblock():
+        workers = start_workers(
+            broker=BROKER, count=1, queue=queue, store=store, folder=tmp_path_factory.mktemp("log")
+        )
+    broker = Broker(BROKER, queue)
+    try:
+        yield workers[0], broker, store
+    finally:
+        broker.use(eager=True)
+        stop_workers(workers)
+
+
+@pytest.mark.slow
+def test_page_fills_in_from_a_worker(
+    composite_worker: tuple[Any, Any, Path], tmp_path: Path, client_in: Client, settings: Any
+) -> None:
+    worker, broker, shared = composite_worker
+    settings.CHIP_STORE = shared
+    settings.MAX_CHIPS_PER_REQUEST = 24
+    scenes = fx.make_scenes(tmp_path / "archive", 3)
+    offset = len(worker.text())
+    broker.use()
+    try:
+        html = client_in.get(location_url(), **HTML).content.decode()
+        # Queued, not made here: the page answers at once with the chips to come.
+        assert html.count('class="placeholder"') == 3 and "0 of 3 chips ready" in html
+        poll = job_param(html)
+        reload = client_in.get(location_url(), **HTML).content.decode()  # joins, no new job
+        assert job_param(reload) == poll
+        deadline = time.monotonic() + 60
+        seen = []
+        while (body := client_in.get(poll, **JSON).json())["state"] == "running":
+            seen.append(body["done"])
+            assert time.monotonic() < deadline, body
+            time.sleep(0.05)
+    finally:
+        broker.use(eager=True)
+    assert body["state"] == "done" and [i["id"] for i in body["items"]] == [
+        s.sensing_key for s in scenes
+    ]
+    assert all(i["src"] for i in body["items"]) and seen == sorted(seen)
+    made = re.findall(r"job [\w-]+: composite of scene (\d+)", worker.text()[offset:])
+    assert sorted(made) == sorted(str(s.pk) for s in scenes)  # each once: nothing restarted
+    page = client_in.get(location_url(), **HTML).content.decode()
+    assert page.count("<img id=") == 3 and "data-status-url" not in page

@@ -291,3 +291,15 @@ def test_text_chunks_travel_with_the_png() -> None:
         bands=bands, crs=CRS, lut=Lut.percentile(5, 95), text={"cloud_share": "0.25"}
     )
     assert Image.open(io.BytesIO(png)).text["cloud_share"] == "0.25"
+
+
+def test_png_names_its_stretch_limits() -> None:
+    # The legend's per-chip values: each band's percentiles, computed here with numpy.
+    data = [reflectance((128, 128), seed) for seed in (1, 2, 3)]
+    bands = [BandArray(n, d, T10) for n, d in zip(("B08", "B04", "B03"), data, strict=True)]
+    png, _ = render_composite(bands=bands, crs=CRS, lut=Lut.percentile(2, 98))
+    expected = " ".join(
+        f"{n}:{np.percentile(d, 2):.0f}-{np.percentile(d, 98):.0f}"
+        for n, d in zip(("B08", "B04", "B03"), data, strict=True)
+    )
+    assert Image.open(io.BytesIO(png)).text["stretch"] == expected
