@@ -149,30 +149,41 @@ def flush_cache(
     return FlushResult(records=records, files=files)
 
 
+# The store's two kinds of file: raw GeoTIFF chips and rendered composites (chips.composites).
+STORE_KINDS = (("raw", ".tif"), ("png", ".png"))
+
+
 def flush_files(*, keys: set[str] | None, started: float) -> int:
-    """Delete store files of `keys` (all when None) that no record holds. A file touched
-    after `started` is being reused by a request right now: it stays."""
-    root = Path(settings.CHIP_STORE) / "raw"
-    if not root.is_dir():
-        return 0
-    if keys is None:
-        candidates = list(root.glob("*/*.tif"))
-        keys = {p.stem for p in candidates if not p.name.startswith(".part-")}
-    held = set(CachedChip.objects.filter(spec_key__in=keys).values_list("spec_key", flat=True))
+    """Delete store files of `keys` (all when None) that no record holds, raw chips and
+    composites alike. A file touched after `started` is being reused by a request right
+    now: it stays."""
+    store = Path(settings.CHIP_STORE)
     removed = 0
-    for key in keys - held:
-        path = root / key[:2] / f"{key}.tif"
-        try:
-            if path.stat().st_mtime < started:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
+    for folder, suffix in STORE_KINDS:
+        root = store / folder
+        if not root.is_dir():
             continue
-    # Partial files of writers that died mid-write (they never got a final name).
-    for part in root.glob("*/.part-*"):
-        try:
-            if part.stat().st_mtime < started - STALE_PART_SECONDS:
-                part.unlink()
-        except FileNotFoundError:
-            continue
+        if keys is None:
+            candidates = list(root.glob(f"*/*{suffix}"))
+            kind_keys = {p.stem for p in candidates if not p.name.startswith(".part-")}
+        else:
+            kind_keys = keys
+        held = set(
+            CachedChip.objects.filter(spec_key__in=kind_keys).values_list("spec_key", flat=True)
+        )
+        for key in kind_keys - held:
+            path = root / key[:2] / f"{key}{suffix}"
+            try:
+                if path.stat().st_mtime < started:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        # Partial files of writers that died mid-write (they never got a final name).
+        for part in root.glob("*/.part-*"):
+            try:
+                if part.stat().st_mtime < started - STALE_PART_SECONDS:
+                    part.unlink()
+            except FileNotFoundError:
+                continue
     return removed

@@ -193,13 +193,20 @@ def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
         transaction.on_commit(send)
         return
 
-    def run() -> None:
+    def make(message: dict[str, Any]) -> None:
         from . import composites
 
+        try:
+            composites.make_composite(job, message)
+        finally:
+            connection.close()  # this pool thread's own connection
+
+    def run() -> None:
         close_old_connections()
         try:
-            for message in messages:
-                composites.make_composite(job, message)
+            # The scenes in parallel, as workers would cut them (GDAL releases the GIL).
+            with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(messages)))) as pool:
+                list(pool.map(make, messages))
         except Exception as exc:  # the page must learn that it stopped, whatever the cause
             log.exception("job %s failed", job.pk)
             ChipJob.objects.filter(pk=job.pk).update(status="failed", errors={"": str(exc)})

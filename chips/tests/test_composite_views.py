@@ -130,6 +130,19 @@ def test_20m_first_band_gives_64px(tmp_path: Path, store: Path, client_in: Clien
     assert Image.open(io.BytesIO(png)).size == (64, 64)
 
 
+def test_flush_removes_composites_and_their_raw_chips(
+    tmp_path: Path, store: Path, client_in: Client
+) -> None:
+    from chips.cache import flush_cache
+
+    fx.make_scenes(tmp_path / "archive", 2)
+    body = wait_done(client_in, location_url())
+    assert sorted(p.suffix for p in store.rglob("*.*")).count(".png") == 2
+    flush_cache()
+    assert [p for p in store.rglob("*") if p.is_file()] == []
+    assert client_in.get(body["chips"][0]).status_code == 404
+
+
 def test_running_work_is_joined_not_restarted(
     tmp_path: Path, store: Path, client_in: Client
 ) -> None:
