@@ -66,6 +66,7 @@ lint: setup
 
 test: lint
 	$(MAKE) system-packages EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py ensure_database
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py check
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 TEST_BROKER_URL=$(TEST_BROKER_URL) \

@@ -6,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 
+admin.site.site_header = "cbmweb operations"
+admin.site.site_title = "cbmweb"
+admin.site.index_title = "Scenes, parcels, users, usage and the chip cache"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("query/", include("parcels.urls")),
