@@ -2,7 +2,8 @@
 
 Two figures per variant: the time until the answer is ready to send (what the client
 waits for) and the time including response.close(), when the log row is written (what the
-worker spends).
+worker spends). The figures are printed for docs/benchmarks.md, never asserted: these
+machines are shared and a timing bound would fail on load, not on code.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def handler_with(settings, middleware: list[str]) -> BaseHandler:
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_logging_overhead(ops_site, settings):
+def test_every_request_logged_and_overhead_measured(ops_site, settings):
     settings.QUOTA_IP_REQUESTS_PER_MINUTE = 10**9  # the counter runs, never refuses
     with_log = list(settings.MIDDLEWARE)
     handlers = {
@@ -57,8 +58,6 @@ def test_logging_overhead(ops_site, settings):
         f"including the row written on close: without {ms(closed['without']):.3f}, "
         f"with {ms(closed['with']):.3f}"
     )
-    # Before the answer: client IP, parameters and a cache increment only.
-    assert latency < 1.0
 
 
 def run(handlers: dict[str, BaseHandler]) -> tuple[dict[str, float], dict[str, float]]:
