@@ -25,7 +25,7 @@ from rasterio.windows import Window
 
 from .bands import SCL_CLASSES
 from .chipspec import ChipSpec
-from .errors import ChipWriteFailed, SourceUnreadable
+from .errors import ChipError, ChipWriteFailed, SourceUnreadable
 from .gdal_env import gdal_path, raster_env
 
 
@@ -152,6 +152,19 @@ def cut_chips(
         for href, group in by_href.items():
             written.update(_cut_from_one_file(href, group))
     return written
+
+
+def cut_file_reporting(
+    jobs: Sequence[tuple[ChipSpec, Path]], decode_threads: int | None = 1
+) -> dict[str, int] | str:
+    """cut_chips for the chips of one band file, run by a worker of a pool (another
+    process, see chips.tasks.cut_pool): a failure comes back as its message, because the
+    ChipError subclasses cannot be pickled back. One decoding thread by default: the pool
+    already keeps the cores busy."""
+    try:
+        return cut_chips(jobs, decode_threads=decode_threads)
+    except ChipError as exc:
+        return str(exc)
 
 
 def _cut_from_one_file(href: str, group: Sequence[tuple[ChipSpec, Path]]) -> dict[str, int]:
