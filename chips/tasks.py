@@ -31,6 +31,7 @@ from .chipspec import ChipSpec
 from .errors import ChipError
 from .extract import cut_chips, cut_file_reporting
 from .models import ChipJob
+from .orphan_guard import exit_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,10 @@ def cut_pool() -> ProcessPoolExecutor | None:
         if _cut_pool is None and not _cut_pool_broken:
             try:
                 _cut_pool = ProcessPoolExecutor(
-                    CUT_THREADS, mp_context=multiprocessing.get_context("forkserver")
+                    CUT_THREADS,
+                    mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
                 )
             except (OSError, ValueError) as exc:
                 _drop_cut_pool(exc)
