@@ -180,6 +180,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
             warm["raw"].append(timed(lambda: get(raw_url)))
     out: dict[str, Any] = {
         "n": n,
+        "png_digest": png_digest(Path(settings.CHIP_STORE) / "png"),
         "point": (lon, lat),
         "window": (str(start), str(end)),
         **{k: statistics.median(v) for k, v in rounds.items()},
@@ -188,6 +189,17 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
         out[f"{name}_p50_ms"] = float(np.percentile(values, 50)) * 1000
         out[f"{name}_p95_ms"] = float(np.percentile(values, 95)) * 1000
     return out
+
+
+def png_digest(folder: Path) -> str:
+    """One hash of every PNG made (names and bytes): a change that should not alter the
+    output (a faster path) must leave it as it was."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.png")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def render(results: dict, args: argparse.Namespace, manifest: dict) -> str:
@@ -226,7 +238,10 @@ def render(results: dict, args: argparse.Namespace, manifest: dict) -> str:
         )
     lines.append("")
     for layout, r in results.items():
-        lines.append(f"Point ({names[layout]}): {r['point']}, window {r['window']}.")
+        lines.append(
+            f"Point ({names[layout]}): {r['point']}, window {r['window']}; "
+            f"PNGs sha256 {r['png_digest']}."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -251,12 +251,12 @@ def _run_in_thread(job: ChipJob, work: Sequence[SceneWork], refresh: bool) -> No
 )
 def make_composite(job_id: str, message: dict[str, Any]) -> None:
     """Cut, render and record one composite (one scene) of a job."""
-    from . import composites  # composites queues this task: import it late
+    from . import composite_make  # it cuts through this module: import it late
 
     job = ChipJob.objects.filter(pk=job_id).first()
     if job is not None:
         log.info("job %s: composite of scene %s", job_id, message["scene_id"])
-        composites.make_composite(job, message)
+        composite_make.make_composite(job, message)
 
 
 def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
@@ -272,10 +272,10 @@ def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
         return
 
     def make(message: dict[str, Any]) -> None:
-        from . import composites
+        from . import composite_make
 
         try:
-            composites.make_composite(job, message)
+            composite_make.make_composite(job, message)
         finally:
             connection.close()  # this pool thread's own connection
 
