@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime as dt
-import json
 import os
 import statistics
 import sys
@@ -27,22 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH = ROOT / "var" / "bench"
-
-
-def setup_django(work: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbmweb.settings")
-    os.environ.setdefault("CBMWEB_DEMO", "1")
-    os.environ.setdefault("DATABASE_URL", f"spatialite:///{work / 'bench.sqlite3'}")
-    os.environ["CHIP_STORE"] = str(work / "store")
-    os.environ.setdefault("MAX_CHIPS_PER_REQUEST", "24")
-    # No rate or daily quotas: the bench asks hundreds of times a minute (0 = no limit).
-    for name in ("QUOTA_REQUESTS_PER_MINUTE", "QUOTA_IP_REQUESTS_PER_MINUTE",
-                 "QUOTA_CHIPS_PER_DAY", "QUOTA_IP_CHIPS_PER_DAY"):  # fmt: skip
-        os.environ[name] = "0"
-    import django
-
-    django.setup()
+from bench.common import BENCH, ingest, load_archive, pick_point, setup_django  # noqa: E402
 
 
 def main() -> None:
@@ -59,13 +42,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     setup_django(args.work.resolve())
 
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if not (args.archive / "demo.json").is_file():
-        print(f"building the demo archive in {args.archive} ...", flush=True)
-        call_command("make_demo_archive", str(args.archive))
-    manifest = json.loads((args.archive / "demo.json").read_text())
+    manifest = load_archive(args.archive)
 
     results = {}
     load = [os.getloadavg()[0]]
@@ -76,41 +53,6 @@ def main() -> None:
     print(report)
     if args.write_doc:
         (ROOT / "docs" / "benchmarks-chips.md").write_text(report)
-
-
-def ingest(layout: str, archive: Path) -> None:
-    from django.core.management import call_command
-
-    from chips.models import Scene
-
-    Scene.objects.all().delete()  # both layouts hold the same product ids
-    if layout == "cog":
-        call_command("ingest_stac", str(archive / "cog"), verbosity=0)
-    else:
-        call_command("ingest_safe", str(archive / "safe"), verbosity=0)
-
-
-def pick_point(manifest: dict, n: int) -> tuple[float, float, dt.date, dt.date, list]:
-    """A point of the bbox with the most acquisitions, and the window of its first n."""
-    from chips import catalogue
-
-    w, s, e, nn = manifest["bbox_wgs84"]
-    start = dt.date.fromisoformat(manifest["start"])
-    end = dt.date.fromisoformat(manifest["end"])
-    best: tuple = ()
-    for fx in (0.3, 0.5, 0.7):
-        for fy in (0.3, 0.5, 0.7):
-            lon, lat = w + (e - w) * fx, s + (nn - s) * fy
-            scenes = catalogue.select_scenes(
-                lon=lon, lat=lat, chipsize=1280, level="LEVEL2A", start=start, end=end
-            )
-            if not best or len(scenes) > len(best[2]):
-                best = (lon, lat, scenes)
-    lon, lat, scenes = best
-    scenes = scenes[:n]
-    if len(scenes) < n:
-        print(f"only {len(scenes)} acquisitions at the best point (asked {n})", flush=True)
-    return lon, lat, scenes[0].sensing_time.date(), scenes[-1].sensing_time.date(), scenes
 
 
 def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:

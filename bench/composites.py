@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime as dt
-import json
 import os
 import platform
 import shutil
@@ -31,22 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH = ROOT / "var" / "bench"
+from bench.common import BENCH, ingest, load_archive, pick_point, setup_django  # noqa: E402
+
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
-
-
-def setup_django(work: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbmweb.settings")
-    os.environ.setdefault("CBMWEB_DEMO", "1")
-    os.environ.setdefault("DATABASE_URL", f"spatialite:///{work / 'bench.sqlite3'}")
-    os.environ["CHIP_STORE"] = str(work / "store")
-    os.environ.setdefault("MAX_CHIPS_PER_REQUEST", "24")
-    for name in ("QUOTA_REQUESTS_PER_MINUTE", "QUOTA_IP_REQUESTS_PER_MINUTE",
-                 "QUOTA_CHIPS_PER_DAY", "QUOTA_IP_CHIPS_PER_DAY"):  # fmt: skip
-        os.environ[name] = "0"  # no quotas: the bench asks hundreds of times a minute
-    import django
-
-    django.setup()
 
 
 def main() -> None:
@@ -63,54 +48,13 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     setup_django(args.work.resolve())
 
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if not (args.archive / "demo.json").is_file():
-        print(f"building the demo archive in {args.archive} ...", flush=True)
-        call_command("make_demo_archive", str(args.archive))
-    manifest = json.loads((args.archive / "demo.json").read_text())
+    manifest = load_archive(args.archive)
     layouts = [x for x in ("cog", "safe") if (args.archive / x).is_dir()]
     results = {layout: bench_layout(layout, args, manifest) for layout in layouts}
     report = render(results, args, manifest)
     print(report)
     if args.write_doc:
         (ROOT / "docs" / "benchmarks-composites.md").write_text(report)
-
-
-def ingest(layout: str, archive: Path) -> None:
-    from django.core.management import call_command
-
-    from chips.models import Scene
-
-    Scene.objects.all().delete()  # both layouts hold the same product ids
-    command = "ingest_stac" if layout == "cog" else "ingest_safe"
-    call_command(command, str(archive / layout), verbosity=0)
-
-
-def pick_point(manifest: dict, n: int) -> tuple[float, float, dt.date, dt.date, int]:
-    """A point of the bbox with the most acquisitions, and the window of its first n."""
-    from chips import catalogue
-
-    w, s, e, north = manifest["bbox_wgs84"]
-    start = dt.date.fromisoformat(manifest["start"])
-    end = dt.date.fromisoformat(manifest["end"])
-    best: tuple = ()
-    for fx in (0.3, 0.5, 0.7):
-        for fy in (0.3, 0.5, 0.7):
-            lon, lat = round(w + (e - w) * fx, 6), round(s + (north - s) * fy, 6)
-            scenes = catalogue.select_scenes(
-                lon=lon, lat=lat, chipsize=1280, level="LEVEL2A", start=start, end=end
-            )
-            if not best or len(scenes) > len(best[2]):
-                best = (lon, lat, scenes)
-    lon, lat, scenes = best
-    scenes = scenes[:n]
-    if len(scenes) < n:
-        print(f"only {len(scenes)} acquisitions at the best point (asked {n})", flush=True)
-    first = scenes[0].sensing_time.astimezone(dt.UTC).date()
-    last = scenes[-1].sensing_time.astimezone(dt.UTC).date()
-    return lon, lat, first, last, len(scenes)
 
 
 def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[str, Any]:
@@ -123,7 +67,8 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
     from chips.cache import flush_cache
 
     ingest(layout, args.archive)
-    lon, lat, start, end, n = pick_point(manifest, args.chips)
+    lon, lat, start, end, scenes = pick_point(manifest, args.chips)
+    n = len(scenes)
     user, _ = User.objects.get_or_create(username="bench")
     user.set_password("bench-password")
     user.is_staff = True

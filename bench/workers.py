@@ -91,20 +91,17 @@ def main() -> None:
     import django
 
     django.setup()
-    import json
 
     from django.contrib.auth.models import User
-    from django.core.management import call_command
     from django.test import Client
     from kombu import pools
 
-    from bench.chips import ingest, pick_point
+    from bench.common import ingest, load_archive, pick_point
     from chips import extract
     from chips.cache import flush_cache
     from chips.tasks import cut_scene_chips
 
-    call_command("migrate", verbosity=0)
-    manifest = json.loads((args.archive / "demo.json").read_text())
+    manifest = load_archive(args.archive)
     ingest("safe", args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)
     user, _ = User.objects.get_or_create(username="bench")
