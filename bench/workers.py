@@ -31,7 +31,15 @@ BENCH = ROOT / "var" / "bench"
 
 
 def start_workers(count: int, *, broker: str, queue: str, store: Path) -> list[subprocess.Popen]:
-    env = {**os.environ, "CELERY_BROKER_URL": broker, "CHIP_STORE": str(store)}
+    # One decode thread per worker: each worker stands for a one-core machine, so that the
+    # figure shows what adding a machine adds (one worker would otherwise use both cores
+    # of this machine to decode JPEG 2000, leaving a second worker nothing to gain).
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": broker,
+        "CHIP_STORE": str(store),
+        "CHIP_DECODE_THREADS": "1",
+    }
     celery = str(Path(sys.executable).parent / "celery")
     procs, logs = [], []
     for i in range(count):

@@ -8,6 +8,8 @@ decodes. Hrefs are mapped onto GDAL's virtual file systems here too.
 
 from __future__ import annotations
 
+import os
+
 import rasterio
 
 GDAL_OPTIONS: dict[str, str | int | bool] = {
@@ -23,8 +25,10 @@ GDAL_OPTIONS: dict[str, str | int | bool] = {
     "VSI_CACHE_SIZE": 64 * 1024 * 1024,
     # Block cache in MB: a JPEG 2000 tile decodes to 2 MB (1024 x 1024 uint16).
     "GDAL_CACHEMAX": 512,
-    # OpenJPEG decodes the code blocks of a tile on several threads.
-    "GDAL_NUM_THREADS": "ALL_CPUS",
+    # OpenJPEG decodes the code blocks of a tile on several threads: all cores by default;
+    # a machine running one worker process per core sets CHIP_DECODE_THREADS=1 so that the
+    # processes do not fight over the cores.
+    "GDAL_NUM_THREADS": os.environ.get("CHIP_DECODE_THREADS", "ALL_CPUS"),
     # Only GET what is asked; a HEAD request first costs a round trip per file.
     "CPL_VSIL_CURL_USE_HEAD": "NO",
     # The CRS of a GeoTIFF (and of a JP2's GeoJP2 box) from its GeoKeys alone, without
