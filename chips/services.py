@@ -280,6 +280,12 @@ def deliver(
     running = jobs.live_job(key) if missing else None
     if running is not None:  # a reload or a repeat: join, never a second extraction
         return _settle(running, background=background)
+    if missing and not refresh:
+        # The same work may have finished between our look at the cache and our look for
+        # its job (its chips are recorded before it closes): look at the cache once more
+        # rather than open a second job for chips that are there now.
+        held = cache.held_chips(cache=client, specs=[p.spec for p in missing]) | held
+        missing = [p for p in planned if p.spec.key not in held]
     limit = settings.MAX_CHIPS_PER_REQUEST
     if len(missing) > limit:
         raise BadParameter(
