@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -95,6 +96,22 @@ def _day_rows(day: date) -> QuerySet:
     return RequestLog.objects.filter(time__gte=start, time__lt=end).order_by()
 
 
+def _counts(row: dict[str, Any]) -> dict[str, Any]:
+    """The aggregated figures of one summary row, as UsageRow fields."""
+    return {name: row[name] for name in COUNT_FIELDS}
+
+
+COUNT_FIELDS = (
+    "requests",
+    "chips_cut",
+    "chips_cached",
+    "errors",
+    "throttled",
+    "bytes_sent",
+    "distinct",
+)
+
+
 def usage_by_user(*, day: date, order: str = "chips") -> list[UsageRow]:
     """Per user on `day` (local), heaviest first; requests without a user form one row."""
     rows = _aggregated(
@@ -105,13 +122,7 @@ def usage_by_user(*, day: date, order: str = "chips") -> list[UsageRow]:
             key=row["user__username"] or "",
             user_id=row["user_id"],
             email=row["user__email"] or "",
-            requests=row["requests"],
-            chips_cut=row["chips_cut"],
-            chips_cached=row["chips_cached"],
-            errors=row["errors"],
-            throttled=row["throttled"],
-            bytes_sent=row["bytes_sent"],
-            distinct=row["distinct"],
+            **_counts(row),
             # The anonymous row (401s, file downloads) is many clients: never flagged.
             flags=_flags(row) if row["user_id"] is not None else (),
         )
@@ -129,13 +140,7 @@ def usage_by_ip(*, day: date, order: str = "chips") -> list[UsageRow]:
             key=row["ip"] or "",
             user_id=None,
             email="",
-            requests=row["requests"],
-            chips_cut=row["chips_cut"],
-            chips_cached=row["chips_cached"],
-            errors=row["errors"],
-            throttled=row["throttled"],
-            bytes_sent=row["bytes_sent"],
-            distinct=row["distinct"],
+            **_counts(row),
             flags=_flags(row),
         )
         for row in rows
