@@ -63,17 +63,18 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
     from rasterio.windows import Window
     from rio_tiler.io import Reader
 
-    from chips import extract, services
+    from chips import planning
     from chips.cache import flush_cache
-    from chips.gdal_env import gdal_path
     from chips.models import Asset
+    from chips.raster import extract
+    from chips.raster.gdal_env import gdal_path
 
     ingest(layout, args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)
     specs = []
     for scene in scenes:
         asset = Asset.objects.get(scene=scene, band="B04")
-        specs.append(services.plan_chip(scene=scene, asset=asset, lon=lon, lat=lat, chipsize=1280))
+        specs.append(planning.plan_chip(scene=scene, asset=asset, lon=lon, lat=lat, chipsize=1280))
 
     user, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True})
     user.set_password("bench-password")

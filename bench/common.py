@@ -57,7 +57,7 @@ def ingest(layout: str, archive: Path) -> None:
 def pick_point(manifest: dict[str, Any], n: int) -> tuple[float, float, dt.date, dt.date, list]:
     """A point of the bbox with the most acquisitions, the window of its first n, and
     those scenes."""
-    from chips import catalogue
+    from chips.catalogue import selection
 
     w, s, e, north = manifest["bbox_wgs84"]
     start = dt.date.fromisoformat(manifest["start"])
@@ -66,7 +66,7 @@ def pick_point(manifest: dict[str, Any], n: int) -> tuple[float, float, dt.date,
     for fx in (0.3, 0.5, 0.7):
         for fy in (0.3, 0.5, 0.7):
             lon, lat = round(w + (e - w) * fx, 6), round(s + (north - s) * fy, 6)
-            scenes = catalogue.select_scenes(
+            scenes = selection.select_scenes(
                 lon=lon, lat=lat, chipsize=1280, level="LEVEL2A", start=start, end=end
             )
             if not best or len(scenes) > len(best[2]):

@@ -63,8 +63,8 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from chips import extract
     from chips.cache import flush_cache
+    from chips.raster import extract
 
     ingest(layout, args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)

@@ -212,7 +212,7 @@ def main() -> int:
 
         handler.get_response = get_response
 
-    # Three stacks: HTTP Basic as the CbM client calls (cbmweb.auth answers repeat
+    # Three stacks: HTTP Basic as the CbM client calls (common.auth answers repeat
     # credentials from its cache: one query by pk), a browser session (session + user
     # queries), and Basic without the ops request-log middleware (one committed INSERT per
     # request) to show what the parcel endpoints themselves cost.

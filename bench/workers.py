@@ -105,8 +105,8 @@ def main() -> None:
     from kombu import pools
 
     from bench.common import ingest, load_archive, pick_point
-    from chips import extract
     from chips.cache import flush_cache
+    from chips.raster import extract
     from chips.tasks import cut_scene_chips
 
     manifest = load_archive(args.archive)

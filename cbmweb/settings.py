@@ -75,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "drf_spectacular",
-    "cbmweb",  # site-wide commands: ensure_database, demo_setup, demo_smoke
+    "demo",  # the demo generator, demo_setup, demo_smoke, the front page
     "parcels",
     "chips",
     "ops",  # last: its UserAdmin replaces the stock one
@@ -169,11 +169,11 @@ DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "cbmweb.auth.BasicAuthentication",
+        "common.auth.BasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "cbmweb.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "common.http_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per-user requests/minute quota, checked after authentication, before the handler.

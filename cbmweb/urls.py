@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from demo import views
 
 admin.site.site_header = "cbmweb operations"
 admin.site.site_title = "cbmweb"
@@ -12,9 +12,9 @@ admin.site.index_title = "Scenes, parcels, users, usage and the chip cache"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("query/", include("parcels.urls")),
-    path("query/", include("chips.urls")),
+    path("query/", include("parcels.web.urls")),
+    path("query/", include("chips.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("", include("chips.site_urls")),
+    path("", include("chips.web.dump_urls")),
     path("", views.home, name="home"),
 ]

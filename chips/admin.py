@@ -10,9 +10,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from chips import admin_cache  # noqa: F401 - registers the chip cache admin
 from chips.models import Asset, Scene
-
-from . import admin_cache  # noqa: F401 - registers the chip cache admin
 
 
 class AssetInline(admin.TabularInline):

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .cache import flush_files
-from .models import CachedChip, ClientCache
+from chips.cache import flush_files
+from chips.models import CachedChip, ClientCache
 
 
 class CachedChipInline(admin.TabularInline):

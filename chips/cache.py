@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .chipspec import ChipSpec
-from .models import CachedChip, ClientCache, Scene
+from chips.models import CachedChip, ClientCache
+from chips.raster.chipspec import ChipSpec
 
 # Temporary files older than this are left over from a dead writer; the flush removes them.
 STALE_PART_SECONDS = 3600
@@ -85,32 +85,26 @@ def shared_file(spec: ChipSpec) -> Path | None:
     return path
 
 
-def record_chip(*, cache: ClientCache, spec: ChipSpec, scene: Scene, size_bytes: int) -> None:
-    """Record that the client holds the chip; call only once its file is in place."""
-    CachedChip.objects.update_or_create(
-        cache=cache,
-        file_name=spec.file_name,
-        defaults={
-            "spec_key": spec.key,
-            "stored_path": stored_relpath(spec),
-            "scene": scene,
-            "band": spec.band,
-            "size_bytes": size_bytes,
-        },
-    )
+@dataclass(frozen=True)
+class DumpFile:
+    """A file /dump/ may serve, and the user whose cache holds it (for the request log)."""
+
+    path: Path
+    owner_id: int
 
 
-def dump_file(*, token: str, file_name: str) -> Path | None:
+def dump_file(*, token: str, file_name: str) -> DumpFile | None:
     """The file served at /dump/<token>/<file_name>: only a recorded chip of that token."""
     record = (
         CachedChip.objects.filter(cache__token=token, file_name=file_name)
-        .only("stored_path")
+        .values_list("stored_path", "cache__user_id")
         .first()
     )
     if record is None:
         return None
-    path = store_path(record.stored_path)
-    return path if path.is_file() else None
+    stored_path, owner_id = record
+    path = store_path(stored_path)
+    return DumpFile(path, owner_id) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ def flush_cache(
     return FlushResult(records=records, files=files)
 
 
-# The store's two kinds of file: raw GeoTIFF chips and rendered composites (chips.composites).
+# The store's two kinds of file: raw GeoTIFF chips and rendered composites (chips.composite).
 STORE_KINDS = (("raw", ".tif"), ("png", ".png"))
 
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import CachedChip, ChipJob, ClientCache, JobStatus
+from chips.models import CachedChip, ChipJob, ClientCache, JobStatus
 
 
 def stale_after() -> dt.timedelta:

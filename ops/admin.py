@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin_filters import DayFilter, EndpointFilter, IpFilter, StatusFilter, UserFilter
-from .chart import usage_chart
-from .models import RequestLog, UsageSummary, UserQuota
-from .summary import ORDERINGS, _thresholds, usage_by_ip, usage_by_user, usage_per_day
+from ops.admin_filters import DayFilter, EndpointFilter, IpFilter, StatusFilter, UserFilter
+from ops.chart import usage_chart
+from ops.models import RequestLog, UsageSummary, UserQuota
+from ops.summary import ORDERINGS, _thresholds, usage_by_ip, usage_by_user, usage_per_day
 
 
 @admin.register(RequestLog)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from .summary import day_bounds
+from ops.summary import day_bounds
 
 
 class InputFilter(admin.SimpleListFilter):

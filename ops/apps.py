@@ -9,4 +9,4 @@ class OpsConfig(AppConfig):
         # Connects the signal handlers that clear a cached quota override when it changes,
         # in every process (web, workers, management commands), not only where the
         # middleware happens to import the module.
-        from . import quotas  # noqa: F401
+        from ops import quotas  # noqa: F401

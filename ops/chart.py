@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from .summary import DayTotal
+from ops.summary import DayTotal
 
 WIDTH = 760
 PANEL_HEIGHT = 110

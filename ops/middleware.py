@@ -23,16 +23,16 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 
-from cbmweb.errors import TooManyRequests
-
-from .client_ip import client_ip
-from .models import RequestLog
-from .quotas import check_ip_request_rate
+from common.errors import QuotaExceeded
+from common.http_errors import error_response
+from ops.client_ip import client_ip
+from ops.models import RequestLog
+from ops.quotas import check_ip_request_rate
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +129,6 @@ def _insert_row(**values: Any) -> None:
 _INSERT_SQL: dict[str, str] = {}  # per database vendor (quoting differs)
 
 
-def _quota_response(exc: TooManyRequests) -> JsonResponse:
-    response = JsonResponse(exc.as_dict(), status=exc.status_code)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 class _CountingStream:
     """Counts the bytes of a streamed answer and logs the request when it is closed."""
 
@@ -187,8 +181,8 @@ class RequestLogMiddleware:
         try:
             if endpoint != "dump":
                 check_ip_request_rate(ip=ip)
-        except TooManyRequests as exc:
-            response = _quota_response(exc)
+        except QuotaExceeded as exc:
+            response = error_response(exc)
         else:
             response = self.get_response(request)
 

@@ -27,9 +27,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from cbmweb.errors import TooManyRequests
-
-from .models import RequestLog, UserQuota
+from common.errors import QuotaExceeded
+from ops.models import RequestLog, UserQuota
 
 WINDOW_SECONDS = 60
 
@@ -133,13 +132,13 @@ def user_chips_per_day(user: AbstractBaseUser) -> int:
 
 
 def check_ip_request_rate(*, ip: str) -> None:
-    """Count a /query/ request from `ip`; TooManyRequests once over the per-IP limit."""
+    """Count a /query/ request from `ip`; QuotaExceeded once over the per-IP limit."""
     limit = _setting("QUOTA_IP_REQUESTS_PER_MINUTE", 240)
     if not limit or not ip:
         return
     count, retry_after = count_hit(key=f"ip:{ip}")
     if count > limit:
-        raise TooManyRequests(
+        raise QuotaExceeded(
             f"over the quota of {limit} requests per minute from {ip}; retry after {retry_after} s",
             retry_after=retry_after,
         )
@@ -151,7 +150,7 @@ def check_user_request_rate(*, user: AbstractBaseUser) -> None:
         return
     count, retry_after = count_hit(key=f"user:{user.pk}")
     if count > limit:
-        raise TooManyRequests(
+        raise QuotaExceeded(
             f"over the quota of {limit} requests per minute for user {user.get_username()}; "
             f"retry after {retry_after} s",
             retry_after=retry_after,
@@ -177,7 +176,7 @@ def chips_cut_today(*, user_id: int | None = None, ip: str | None = None) -> int
 def check_chip_quota(
     *, user: AbstractBaseUser | AnonymousUser | None, ip: str, chips_to_cut: int
 ) -> None:
-    """Before cutting: TooManyRequests when `chips_to_cut` more would pass a daily quota.
+    """Before cutting: QuotaExceeded when `chips_to_cut` more would pass a daily quota.
 
     The chip views call this with the number of chips they are about to cut (cached ones
     do not count), after the per-request limit and before any work starts.
@@ -198,7 +197,7 @@ def check_chip_quota(
         used = chips_cut_today(**key)
         if used + chips_to_cut > limit:
             left = max(0, limit - used)
-            raise TooManyRequests(
+            raise QuotaExceeded(
                 f"over the quota of {limit} chips cut per day for {who}: {used} cut today, "
                 f"this request needs {chips_to_cut} new chips, {left} left; shorten the date "
                 f"window or retry after midnight ({settings.TIME_ZONE})",

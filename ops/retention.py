@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .models import RequestLog
+from ops.models import RequestLog
 
 
 def retention_days() -> int:

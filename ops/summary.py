@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import RequestLog
+from ops.models import RequestLog
 
 # Heaviest first: chips cut are what costs, then requests, then bytes.
 ORDERINGS = {

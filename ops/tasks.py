@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .retention import request_log_prune
+from ops.retention import request_log_prune
 
 
 @shared_task(name="ops.tasks.prune_request_log")

@@ -1,7 +1,7 @@
 """DRF throttle for the per-user requests-per-minute quota (REST_FRAMEWORK setting).
 
 Its own module, importing no project code at import time: DRF imports the throttle classes
-named in settings while `rest_framework.views` loads, before cbmweb.errors can be imported.
+named in settings while `rest_framework.views` loads, before common.http_errors can be imported.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ class UserRequestRateThrottle(BaseThrottle):
     """The per-user requests-per-minute quota, after authentication, before the handler.
 
     HTTP Basic is checked inside DRF, so the middleware does not know the user yet. Over
-    the limit it raises cbmweb.errors.TooManyRequests, which the API exception handler
+    the limit it raises common.errors.QuotaExceeded, which the API exception handler
     answers as 429 JSON with Retry-After.
     """
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        from .quotas import check_user_request_rate
+        from ops.quotas import check_user_request_rate
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

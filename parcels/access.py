@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from cbmweb.errors import Forbidden
-
-from .models import AoiGrant
+from common.errors import Forbidden
+from parcels.models import AoiGrant
 
 
 def user_aois(user: AbstractBaseUser | AnonymousUser) -> set[str] | None:

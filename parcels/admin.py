@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import AoiGrant, ParcelDataset
+from parcels.models import AoiGrant, ParcelDataset
 
 
 @admin.register(ParcelDataset)

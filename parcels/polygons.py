@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 
-from cbmweb.errors import BadParameter
+from common.errors import BadParameter
 
 MAX_VERTICES = 10_000
 

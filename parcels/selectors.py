@@ -14,11 +14,10 @@ from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import Exists, F, QuerySet
 
-from cbmweb.errors import BadParameter, NotFound
-from cbmweb.params import get_int, get_str
-
-from .access import check_aoi, user_aois
-from .models import AOI_PATTERN, PTYPE_PATTERN, AoiGrant, Parcel, ParcelDataset
+from common.errors import BadParameter, NotFound
+from common.params import get_int, get_str
+from parcels.access import check_aoi, user_aois
+from parcels.models import AOI_PATTERN, PTYPE_PATTERN, AoiGrant, Parcel, ParcelDataset
 
 User = AbstractBaseUser | AnonymousUser
 COLUMNS = ("pid", "cropname", "cropcode", "srid", "area", "clon", "clat")

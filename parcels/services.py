@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
-from . import load
-from .models import AoiGrant, Parcel, ParcelDataset
+from parcels import load
+from parcels.models import AoiGrant, Parcel, ParcelDataset
 
 Progress = Callable[[int], None]
 

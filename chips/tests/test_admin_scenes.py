@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from chips.ingest import scene_ingest
+from chips.catalogue.ingest import scene_ingest
+from chips.catalogue.sources.records import AssetRecord, SceneRecord
 from chips.models import Scene
-from chips.sources.records import AssetRecord, SceneRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from django.test import Client
 from pyproj import Transformer
 
 from chips.models import CachedChip, Scene
-
-from .raw_chip_fixtures import (
+from chips.tests.raw_chip_fixtures import (
     P_BORDER_LONLAT,
     P_OVERLAP_UTM31,
     asset_path,

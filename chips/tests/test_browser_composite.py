@@ -201,7 +201,7 @@ def test_demo_area_pages_in_chromium(
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
-    caplog.set_level("INFO", logger="chips.tasks")
+    caplog.set_level("INFO", logger="chips.cutting")
 
     # chipsByLocation, false colour (B08 first: the 10 m grid).
     url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}&chipsize={CHIPSIZE}"
@@ -264,7 +264,7 @@ def test_reload_while_cutting_joins_the_work(
     browser = request.getfixturevalue("browser")
     context = browser.new_context(http_credentials={"username": "demo", "password": "demo"})
     page = context.new_page()
-    caplog.set_level("INFO", logger="chips.tasks")
+    caplog.set_level("INFO", logger="chips.cutting")
     url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}"
 
     page.goto(url)

@@ -11,11 +11,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from chips import services
+from chips import delivery
 from chips.models import CachedChip, ClientCache, Scene
 from chips.tasks import flush_chip_cache
-
-from .raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
+from chips.tests.raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
 
 pytestmark = pytest.mark.django_db
 LONLAT = to_lonlat(32631, *P_OVERLAP_UTM31)
@@ -33,7 +32,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory, store: Path) -> dict[str, 
 
 
 def chips_for(user: User, ip: str, lonlat=LONLAT, band: str = "B04") -> dict[str, list[str]]:
-    return services.raw_chips_by_location(
+    return delivery.raw_chips_by_location(
         user=user, ip=ip, lon=lonlat[0], lat=lonlat[1], start=dt.date(2024, 6, 1),
         end=dt.date(2024, 6, 30), band=band, chipsize=1280, level="LEVEL2A",
     ).body  # fmt: skip

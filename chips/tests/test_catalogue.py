@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from chips import catalogue
+from chips.catalogue import selection
 from chips.models import Scene
-
-from .raw_chip_fixtures import (
+from chips.tests.raw_chip_fixtures import (
     P_BORDER_LONLAT,
     P_EDGE_UTM31,
     P_OVERLAP_UTM31,
@@ -35,7 +34,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scene]:
 def select(lonlat: tuple[float, float], **kw) -> list[str]:
     lon, lat = lonlat
     args = {"chipsize": 1280, "level": "LEVEL2A", **JUNE, **kw}
-    return [s.product_id for s in catalogue.select_scenes(lon=lon, lat=lat, **args)]
+    return [s.product_id for s in selection.select_scenes(lon=lon, lat=lat, **args)]
 
 
 def test_one_scene_per_acquisition_with_tie_rules(archive: dict[str, Scene]) -> None:
@@ -76,7 +75,7 @@ def test_level_and_footprint_filter(archive: dict[str, Scene]) -> None:
 def test_partial_footprint_is_the_data_area(archive: dict[str, Scene], tmp_path: Path) -> None:
     """A tile whose data covers only its west part: a point in its east part, inside the
     tile square but outside the data, gets no scene from it."""
-    from .raw_chip_fixtures import footprint_of
+    from chips.tests.raw_chip_fixtures import footprint_of
 
     make_scene(
         tile="31UFT", epsg=32631, sensing=dt.datetime(2024, 6, 20, 10, 40, tzinfo=dt.UTC),

@@ -26,8 +26,12 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.windows import Window
 
-from chips import composites, jobs
+from chips import jobs
+from chips.composite.make import make_composite
+from chips.composite.plan import CompositeRequest, plan_composites
+from chips.composite.work import composite_message
 from chips.models import CachedChip
+from chips.raster.render import Lut
 from chips.tests import composite_fixtures as fx
 
 pytestmark = [
@@ -149,7 +153,7 @@ def test_running_work_is_joined_not_restarted(
     fx.make_scenes(tmp_path / "archive", 2)
     user = get_user_model().objects.get(username="analyst")
     lon, lat = fx.centre_lonlat()
-    request = composites.CompositeRequest(
+    request = CompositeRequest(
         lon=float(f"{lon:.7f}"),
         lat=float(f"{lat:.7f}"),
         chipsize=1280,
@@ -157,9 +161,9 @@ def test_running_work_is_joined_not_restarted(
         start=fx.dt.date(2024, 5, 1),
         end=fx.dt.date(2024, 6, 30),
         bands=("B08", "B04", "B03"),
-        lut=composites.Lut.percentile(5, 95),
+        lut=Lut.percentile(5, 95),
     )
-    plan = composites.plan_composites(user=user, ip="127.0.0.1", request=request)
+    plan = plan_composites(user=user, ip="127.0.0.1", request=request)
     # Someone else is on this request's work right now.
     _, created = jobs.open_job(
         key=plan.job_key, kind="composite", cache=plan.client, plan=[], total=2
@@ -282,7 +286,7 @@ def test_poll_reads_the_job_and_starts_nothing(
     fx.make_scenes(tmp_path / "archive", 2)
     user = get_user_model().objects.get(username="analyst")
     lon, lat = fx.centre_lonlat()
-    request = composites.CompositeRequest(
+    request = CompositeRequest(
         lon=float(f"{lon:.7f}"),
         lat=float(f"{lat:.7f}"),
         chipsize=1280,
@@ -290,9 +294,9 @@ def test_poll_reads_the_job_and_starts_nothing(
         start=fx.dt.date(2024, 5, 1),
         end=fx.dt.date(2024, 6, 30),
         bands=("B08", "B04", "B03"),
-        lut=composites.Lut.percentile(5, 95),
+        lut=Lut.percentile(5, 95),
     )
-    plan = composites.plan_composites(user=user, ip="127.0.0.1", request=request)
+    plan = plan_composites(user=user, ip="127.0.0.1", request=request)
     # A worker elsewhere is on this request's job (opened as a request opens it).
     job, _ = jobs.open_job(
         key=plan.job_key,
@@ -308,14 +312,14 @@ def test_poll_reads_the_job_and_starts_nothing(
     first = client_in.get(poll, **JSON).json()
     assert (first["state"], first["done"], first["total"]) == ("running", 0, 2)
     # The worker finishes the first chip: the next poll shows it, the other still pending.
-    composites.make_composite(job, composites.composite_message(plan.items[0]))
+    make_composite(job, composite_message(plan.items[0]))
     second = client_in.get(poll, **JSON).json()
     assert second["done"] == 1 and second["items"][0]["src"] and not second["items"][1]["src"]
     assert second["items"][0]["cloud"] == "50 %" and second["items"][0]["stretch"].startswith(
         "B08:"
     )
     assert CachedChip.objects.count() == 1  # the polls and the page started nothing
-    composites.make_composite(job, composites.composite_message(plan.items[1]))
+    make_composite(job, composite_message(plan.items[1]))
     assert client_in.get(poll, **JSON).json()["state"] == "done"
     # Someone else's job, or no job at all: 404 naming the parameter.
     get_user_model().objects.create_user("other", password="pw")
@@ -330,7 +334,7 @@ def test_refresh_recuts_once(
     tmp_path: Path, store: Path, client_in: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     fx.make_scenes(tmp_path / "archive", 2)
-    caplog.set_level("INFO", logger="chips.tasks")
+    caplog.set_level("INFO", logger="chips.cutting")
     body = wait_done(client_in, location_url())
     pngs = sorted(store.glob("png/*/*.png"))
     assert len(pngs) == 2 and body["state"] == "done"

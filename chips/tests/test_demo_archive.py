@@ -15,8 +15,8 @@ from django.contrib.gis.gdal import DataSource
 from pyproj import Transformer
 from rasterio.transform import rowcol
 
-from chips.demo.archive import build_archive
-from chips.demo.mgrs import tile_grid
+from demo.generator.archive import build_archive
+from demo.generator.mgrs import tile_grid
 
 pytestmark = pytest.mark.slow
 

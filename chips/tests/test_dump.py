@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from chips import services
+from chips import delivery
 from chips.cache import flush_cache
-
-from .raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
+from chips.tests.raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def chips(settings, tmp_path: Path, tmp_path_factory) -> dict[str, list[str]]:
     lon, lat = to_lonlat(32631, *P_OVERLAP_UTM31)
     out = {}
     for name in ("ana", "bo"):
-        out[name] = services.raw_chips_by_location(
+        out[name] = delivery.raw_chips_by_location(
             user=User.objects.create(username=name), ip="10.1.1.1", lon=lon, lat=lat,
             start=dt.date(2024, 6, 1), end=dt.date(2024, 6, 30), band="B04", chipsize=1280,
             level="LEVEL2A",

@@ -20,7 +20,7 @@ from rasterstats import zonal_stats
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.ops import transform as shapely_transform
 
-from .raw_chip_fixtures import asset_path, build_archive
+from chips.tests.raw_chip_fixtures import asset_path, build_archive
 
 pytestmark = pytest.mark.django_db
 

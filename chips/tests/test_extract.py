@@ -13,13 +13,12 @@ import pytest
 import rasterio
 from rasterio.enums import Compression
 
-from chips.bands import SCL_CLASSES
-from chips.chipspec import ChipSpec
-from chips.errors import ChipWriteFailed, SourceUnreadable
-from chips.extract import band_grid, cut_chips, snap_window, write_atomic
-from chips.gdal_env import gdal_path
-
-from .raw_chip_fixtures import band_values, expected_window, write_band
+from chips.raster.bands import SCL_CLASSES
+from chips.raster.chipspec import ChipSpec
+from chips.raster.errors import ChipWriteFailed, SourceUnreadable
+from chips.raster.extract import band_grid, cut_chips, snap_window, write_atomic
+from chips.raster.gdal_env import gdal_path
+from chips.tests.raw_chip_fixtures import band_values, expected_window, write_band
 
 EPSG = 32631
 ULX, ULY = 600000.0, 5800020.0
@@ -173,7 +172,7 @@ def test_process_killed_mid_write_leaves_no_file(tmp_path: Path) -> None:
         f"""
         import resource
         from pathlib import Path
-        from chips.extract import write_atomic
+        from chips.raster.extract import write_atomic
         resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
         write_atomic(Path({str(target)!r}), b"x" * 1_000_000)
         """

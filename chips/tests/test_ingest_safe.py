@@ -18,8 +18,8 @@ from affine import Affine
 from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 
-from chips.bands import BAND_RESOLUTION, L1C_BANDS, L2A_BANDS
 from chips.models import Asset, Scene
+from chips.raster.bands import BAND_RESOLUTION, L1C_BANDS, L2A_BANDS
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ import pytest
 import rasterio
 from django.core.management import CommandError, call_command
 
-from chips.bands import BAND_RESOLUTION, L2A_BANDS
 from chips.models import Asset, Scene
+from chips.raster.bands import BAND_RESOLUTION, L2A_BANDS
 
 pytestmark = pytest.mark.django_db
 

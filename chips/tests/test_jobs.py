@@ -18,10 +18,9 @@ from django.test import Client
 from django.utils import timezone
 from pyproj import Transformer
 
-from chips import jobs, services
+from chips import jobs, planning
 from chips.models import CachedChip, ChipJob, ClientCache, Scene
-
-from .raw_chip_fixtures import (
+from chips.tests.raw_chip_fixtures import (
     P_OVERLAP_UTM31,
     asset_path,
     build_archive,
@@ -100,7 +99,7 @@ def test_repeat_joins_the_running_job(client, auth, archive, store, settings) ->
     # Another request is cutting these chips right now (its job is running).
     user = User.objects.get(username="ana")
     lon, lat = LONLAT
-    planned = services._plan(
+    planned = planning.plan_raw(
         scenes=[Scene.objects.get(product_id=p) for p in first["chips"]], bands=["B04"],
         lon=lon, lat=lat, chipsize=1280, batch_labels=False,
     ).chips  # fmt: skip

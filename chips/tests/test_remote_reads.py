@@ -23,8 +23,7 @@ from django.contrib.auth.models import User
 from pyproj import Transformer
 
 from chips.models import Asset, Scene
-
-from .raw_chip_fixtures import expected_window, footprint_of
+from chips.tests.raw_chip_fixtures import expected_window, footprint_of
 
 PRODUCT = "S2A_MSIL2A_20200219T112111_N0214_R037_T29RKH_20200219T123947"
 

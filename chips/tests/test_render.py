@@ -1,4 +1,4 @@
-"""chips.render: PNG composites checked pixel by pixel against stretches computed here.
+"""chips.raster.render: PNG composites checked pixel by pixel against stretches computed here.
 
 Every expectation is computed in the test from the source arrays (numpy percentiles,
 resampling written out by hand), never by feeding the renderer's output back.
@@ -17,8 +17,9 @@ from PIL import Image
 from rasterio.windows import Window
 from shapely.geometry import Polygon
 
-from chips.composite_params import CompositeParamError, parse_bands, parse_lut
-from chips.render import BandArray, Lut, cloud_share, render_composite
+from chips.composite.params import parse_bands, parse_lut
+from chips.raster.render import BandArray, Lut, cloud_share, render_composite
+from common.errors import BadParameter
 
 CRS = "EPSG:32631"
 X0, Y0 = 600_000.0, 5_700_000.0
@@ -253,14 +254,14 @@ def test_parse_bands(value: str | None, expected: tuple[str, str, str]) -> None:
     "value", ["B04_B03", "B04_B03_B02_B01", "B04_B03_X", "B01_B04_B03", "B04__B03"]
 )
 def test_parse_bands_rejects(value: str) -> None:
-    with pytest.raises(CompositeParamError) as err:
+    with pytest.raises(BadParameter) as err:
         parse_bands(value)
     assert err.value.param == "bands"
     assert value in err.value.message
 
 
 def test_parse_bands_level_rules() -> None:
-    with pytest.raises(CompositeParamError, match="LEVEL1C"):
+    with pytest.raises(BadParameter, match="LEVEL1C"):
         parse_bands("SCL_B04_B03", plevel="LEVEL1C")
     assert parse_bands("B08_B04_B03", plevel="LEVEL1C") == ("B08", "B04", "B03")
 
@@ -279,7 +280,7 @@ def test_parse_lut() -> None:
     "value", ["95_5", "5_5", "-1_50", "5_101", "a_b", "1_2_3", "0_1_2_1_0_1", "nan_5"]
 )
 def test_parse_lut_rejects(value: str) -> None:
-    with pytest.raises(CompositeParamError) as err:
+    with pytest.raises(BadParameter) as err:
         parse_lut(value)
     assert err.value.param == "lut"
     assert "lo_hi" in err.value.message

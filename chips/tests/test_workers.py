@@ -32,8 +32,7 @@ from kombu import pools as kombu_pools
 
 from chips.models import CachedChip, ChipJob, Scene
 from chips.tasks import cut_scene_chips
-
-from .raw_chip_fixtures import (
+from chips.tests.raw_chip_fixtures import (
     P_OVERLAP_UTM31,
     build_archive,
     footprint_of,
@@ -348,7 +347,7 @@ def test_worker_killed_mid_task_every_chip_delivered(on_workers, tmp_path: Path,
 
 
 def test_composite_page_on_the_workers(on_workers, tmp_path: Path) -> None:
-    from . import composite_fixtures as fx
+    from chips.tests import composite_fixtures as fx
 
     workers, offsets = on_workers
     scenes = fx.make_scenes(tmp_path / "archive", 3)

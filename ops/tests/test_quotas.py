@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from cbmweb.errors import TooManyRequests
+from common.errors import QuotaExceeded
 from ops.models import RequestLog, UserQuota
 from ops.quotas import check_chip_quota, count_hit
-
-from .conftest import basic, fresh_window
+from ops.tests.conftest import basic, fresh_window
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +127,7 @@ def test_chip_quota_per_user(alice, settings):
     log_chips(now, user=alice, ip="198.51.100.9", cut=30)
     log_chips(start_of_day - timedelta(seconds=1), user=alice, cut=500)  # yesterday
     check_chip_quota(user=alice, ip="198.51.100.1", chips_to_cut=10)  # 90 + 10 = 100
-    with pytest.raises(TooManyRequests) as caught:
+    with pytest.raises(QuotaExceeded) as caught:
         check_chip_quota(user=alice, ip="198.51.100.1", chips_to_cut=11)
     assert "90 cut today" in caught.value.message and "10 left" in caught.value.message
     expected = math.ceil((local_midnight_after(now) - timezone.now()).total_seconds())
@@ -142,8 +141,8 @@ def test_chip_quota_override_and_ip(alice, bob, settings):
     log_chips(timezone.now(), user=bob, ip="198.51.100.1", cut=45)
     check_chip_quota(user=alice, ip="198.51.100.2", chips_to_cut=40)  # over her default 10
     # Alice's own limit is high, but her IP has had 45 of its 50 today (from bob).
-    with pytest.raises(TooManyRequests, match="for 198.51.100.1"):
+    with pytest.raises(QuotaExceeded, match="for 198.51.100.1"):
         check_chip_quota(user=alice, ip="198.51.100.1", chips_to_cut=6)
-    with pytest.raises(TooManyRequests, match="user bob"):
+    with pytest.raises(QuotaExceeded, match="user bob"):
         check_chip_quota(user=bob, ip="198.51.100.2", chips_to_cut=1)
     check_chip_quota(user=bob, ip="198.51.100.2", chips_to_cut=0)  # nothing to cut: fine

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from ops.client_ip import client_ip
 from ops.models import RequestLog
-
-from .conftest import basic
+from ops.tests.conftest import basic
 
 pytestmark = pytest.mark.django_db
 

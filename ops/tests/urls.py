@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cbmweb.errors import BadParameter
+from common.errors import BadParameter
 from ops.accounting import record_chips
 from ops.throttling import UserRequestRateThrottle
 

@@ -12,8 +12,7 @@ from django.test import Client
 
 from parcels.access import user_aois
 from parcels.models import AoiGrant
-
-from .conftest import basic
+from parcels.tests.conftest import basic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 SQUARE = "4_51-6_51-6_53-4_53"
@@ -65,7 +64,7 @@ def test_granted_aoi_is_answered(samples: Path, nl_user, url: str, params: dict)
 
 
 def test_selector_refuses_before_lookup(samples: Path, at_user) -> None:  # noqa: ANN001
-    from cbmweb.errors import Forbidden
+    from common.errors import Forbidden
     from parcels.selectors import parcel_from_params
 
     for pid in ("1", "no-such"):

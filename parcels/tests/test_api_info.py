@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from .conftest import basic
+from parcels.tests.conftest import basic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 
@@ -29,7 +29,7 @@ def test_granted_user_sees_only_their_aois(samples: Path, nl_user) -> None:  # n
 
 
 def test_ptype_datasets_get_their_own_examples(samples: Path, staff_client: Client) -> None:
-    from .conftest import SAMPLES, import_sample
+    from parcels.tests.conftest import SAMPLES, import_sample
 
     import_sample(samples, SAMPLES["nl"], ptype="g")
     nl = staff_client.get("/query/info").json()["aois"]["nl"]

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from django.test import Client
 
-from .conftest import SAMPLES, read_source
+from parcels.tests.conftest import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 

@@ -10,7 +10,7 @@ import shapely
 from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
 from django.test import Client
 
-from .conftest import SAMPLES, read_source
+from parcels.tests.conftest import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 URL = "/query/parcelByLocation"

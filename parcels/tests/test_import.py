@@ -16,9 +16,8 @@ from django.db import connection
 from parcels import services
 from parcels.load import chunks, read_source
 from parcels.models import Parcel, ParcelDataset
-
-from .conftest import SAMPLES, import_sample, import_samples
-from .conftest import read_source as ogr_read
+from parcels.tests.conftest import SAMPLES, import_sample, import_samples
+from parcels.tests.conftest import read_source as ogr_read
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 

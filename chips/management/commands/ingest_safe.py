@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chips.ingest import products_ingest
-from chips.sources.safe import find_safe_products, read_safe
+from chips.catalogue.ingest import products_ingest
+from chips.catalogue.sources.safe import find_safe_products, read_safe
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chips.ingest import Candidate, products_ingest
-from chips.sources.records import ProductError, SceneRecord
-from chips.sources.stac import StacProduct, find_stac_files, read_stac_file
+from chips.catalogue.ingest import Candidate, products_ingest
+from chips.catalogue.sources.records import ProductError, SceneRecord
+from chips.catalogue.sources.stac import StacProduct, find_stac_files, read_stac_file
 
 
 class Command(BaseCommand):

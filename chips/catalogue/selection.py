@@ -1,0 +1,120 @@
+"""Scene selection: which products give a chip for a square, a level and a date window.
+
+One chip per acquisition (the scenes of one datatake share a sensing time): the scene that
+covers the chip square best, then the higher processing baseline, then the later
+generation time. Runs on PostGIS and on SpatiaLite (only `intersects` is asked of the DB;
+coverage is measured here with GEOS on the few candidates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+
+from django.contrib.gis.geos import Polygon
+from pyproj import Transformer
+
+from chips.catalogue.models import Scene
+from chips.raster.bands import utm_epsg
+
+# Points per side of the search square: its sides are straight in UTM, not in lon/lat.
+_SIDE_POINTS = 8
+
+
+@lru_cache(maxsize=256)
+def transformer(src_epsg: int, dst_epsg: int) -> Transformer:
+    """Cached pyproj transformers (building one costs about a millisecond)."""
+    return Transformer.from_crs(src_epsg, dst_epsg, always_xy=True)
+
+
+def lonlat_to(epsg: int, lon: float, lat: float) -> tuple[float, float]:
+    """The point in a scene's CRS (x, y in metres)."""
+    return transformer(4326, epsg).transform(lon, lat)
+
+
+def chip_square_wgs84(*, lon: float, lat: float, chipsize: float) -> Polygon:
+    """The chip square of `chipsize` metres around the point, as a lon/lat polygon. It is
+    drawn in the UTM zone the point falls in: this zone (and its hemisphere) serve only to
+    draw a search shape; each chip is cut later in its own scene's CRS."""
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    epsg = utm_epsg(zone, north=lat >= 0)
+    cx, cy = lonlat_to(epsg, lon, lat)
+    h = chipsize / 2
+    corners = [(cx - h, cy - h), (cx + h, cy - h), (cx + h, cy + h), (cx - h, cy + h)]
+    ring: list[tuple[float, float]] = []
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
+        for i in range(_SIDE_POINTS):
+            f = i / _SIDE_POINTS
+            ring.append((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
+    xs, ys = transformer(epsg, 4326).transform([p[0] for p in ring], [p[1] for p in ring])
+    points = list(zip(xs, ys, strict=True))
+    return Polygon(points + points[:1], srid=4326)
+
+
+def _utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00 UTC, end+1 00:00 UTC): the inclusive date window as instants."""
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return lo, hi
+
+
+def candidate_scenes(*, square: Polygon, level: str, start: dt.date, end: dt.date) -> list[Scene]:
+    """Scenes of the level sensed in the window whose data footprint meets the square."""
+    lo, hi = _utc_window(start, end)
+    return list(
+        Scene.objects.filter(
+            level=level,
+            sensing_time__gte=lo,
+            sensing_time__lt=hi,
+            footprint__intersects=square,
+        ).order_by("sensing_time", "product_id")
+    )
+
+
+def _baseline(scene: Scene) -> float:
+    try:
+        return float(scene.processing_baseline)
+    except ValueError:
+        return 0.0
+
+
+def best_per_acquisition(scenes: Iterable[Scene], square: Polygon) -> list[Scene]:
+    """One scene per acquisition (mission, orbit, sensing time), sorted by sensing time."""
+    area = square.area or 1.0
+    inside = square.prepared  # "square within footprint" is far cheaper than an intersection
+    groups: dict[tuple[str, int, dt.datetime], list[Scene]] = {}
+    for scene in scenes:
+        groups.setdefault((scene.mission, scene.relative_orbit, scene.sensing_time), []).append(
+            scene
+        )
+
+    def rank(scene: Scene) -> tuple[float, float, float]:
+        # Coverage as a fraction of the square, rounded so that two tiles that both cover
+        # it fully tie (GEOS areas differ in the last digits) and the baseline decides.
+        if inside.within(scene.footprint):
+            coverage = 1.0
+        else:
+            coverage = round(scene.footprint.intersection(square).area / area, 6)
+        generated = scene.generation_time.timestamp() if scene.generation_time else 0.0
+        return coverage, _baseline(scene), generated
+
+    # Most acquisitions have a single candidate: no geometry work for those.
+    chosen = [group[0] if len(group) == 1 else max(group, key=rank) for group in groups.values()]
+    return sorted(chosen, key=lambda s: (s.sensing_time, s.product_id))
+
+
+def select_scenes(
+    *, lon: float, lat: float, chipsize: float, level: str, start: dt.date, end: dt.date
+) -> list[Scene]:
+    """The scenes giving one chip per acquisition for the square, sorted by date."""
+    square = chip_square_wgs84(lon=lon, lat=lat, chipsize=chipsize)
+    return best_per_acquisition(
+        candidate_scenes(square=square, level=level, start=start, end=end), square
+    )
+
+
+def scenes_by_product_ids(*, product_ids: Iterable[str]) -> dict[str, Scene]:
+    """The scenes named (product ids without .SAFE; a trailing .SAFE is tolerated)."""
+    wanted = {p.removesuffix(".SAFE") for p in product_ids}
+    return {s.product_id: s for s in Scene.objects.filter(product_id__in=wanted)}

@@ -1,0 +1,1 @@
+"""Readers of product metadata (SAFE, STAC) into plain SceneRecords (no Django)."""

@@ -1,0 +1,160 @@
+"""Planning the composites of a request: which acquisitions, which raw chips each needs,
+their content addresses, and the client's cache the PNGs are recorded in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import shapely
+from django.contrib.auth.models import AbstractBaseUser
+
+from chips import cache, jobs, planning
+from chips.catalogue import selection
+from chips.models import Asset, ClientCache, Level, Scene
+from chips.raster.bands import BAND_RESOLUTION
+from chips.raster.chipspec import ChipSpec
+from chips.raster.errors import ChipError
+from chips.raster.render import Lut
+from common.errors import ArchiveUnavailable
+
+COMPOSITE_VERSION = "png2"  # png2: the stretch limits in a tEXt chunk
+
+
+@dataclass(frozen=True)
+class CompositeRequest:
+    """What a composite page asks for, parsed and validated."""
+
+    lon: float
+    lat: float
+    chipsize: int
+    level: str
+    start: dt.date
+    end: dt.date
+    bands: tuple[str, str, str]
+    lut: Lut
+    # The parcel outline (lon/lat WKT) for chipsByParcelID; drawn on every chip.
+    outline_wkt: str | None = None
+    # refresh=True: cut and render every chip again, even those the client holds.
+    refresh: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedComposite:
+    scene: Scene
+    specs: tuple[ChipSpec, ChipSpec, ChipSpec]
+    scl: ChipSpec | None
+    key: str
+    outline_native_wkt: str | None
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.scene.product_id}.png"
+
+    @property
+    def stored_path(self) -> str:
+        return f"png/{self.key[:2]}/{self.key}.png"
+
+    @property
+    def date(self) -> str:
+        return self.scene.sensing_time.astimezone(dt.UTC).date().isoformat()
+
+
+@dataclass
+class CompositePlan:
+    request: CompositeRequest
+    client: ClientCache
+    items: list[PlannedComposite]
+    job_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.job_key = jobs.job_key(
+            kind="composite",
+            token=self.client.token,
+            chip_keys=[i.key for i in self.items],
+            refresh=self.request.refresh,
+        )
+
+
+def composite_key(specs: Sequence[ChipSpec], lut: Lut, outline: str | None) -> str:
+    """Content address of a composite: its raw chips, its stretch and its outline."""
+    outline_hash = hashlib.sha256(outline.encode()).hexdigest()[:16] if outline else "-"
+    ident = "|".join([COMPOSITE_VERSION, *(s.key for s in specs), lut.to_param(), outline_hash])
+    return hashlib.sha256(ident.encode()).hexdigest()[:40]
+
+
+def _outline_in(epsg: int, outline_wkt: str | None) -> str | None:
+    if not outline_wkt:
+        return None
+    project = selection.transformer(4326, epsg).transform
+    return shapely.transform(shapely.from_wkt(outline_wkt), project, interleaved=False).wkt
+
+
+def _cut_size(request: CompositeRequest, band: str) -> int:
+    """The chip size to cut of a band. A band of another resolution than the first is
+    snapped on its own grid, which may sit half a coarse pixel off the first band's: cut
+    it a coarse pixel wider on each side so that it covers the whole output grid (else
+    resampling leaves an empty edge row or column)."""
+    first = BAND_RESOLUTION[request.bands[0]]
+    res = BAND_RESOLUTION[band]
+    return request.chipsize if res == first else request.chipsize + 2 * max(res, first)
+
+
+def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeRequest) -> CompositePlan:
+    """One composite per acquisition (scenes holding all three bands), and the client's
+    cache for this square, bands, lut and outline (one token each, so `<product>.png`
+    names one file)."""
+    scenes = selection.select_scenes(
+        lon=request.lon,
+        lat=request.lat,
+        chipsize=request.chipsize,
+        level=request.level,
+        start=request.start,
+        end=request.end,
+    )
+    wanted = set(request.bands) | {"SCL"}
+    assets = {
+        (a.scene_id, a.band): a
+        for a in Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=wanted)
+    }
+    items: list[PlannedComposite] = []
+    try:
+        for scene in scenes:
+            band_assets = [assets.get((scene.pk, b)) for b in request.bands]
+            if any(a is None for a in band_assets):
+                continue  # a product ingested without one of the bands: no composite
+            specs = tuple(
+                planning.plan_chip(
+                    scene=scene,
+                    asset=a,
+                    lon=request.lon,
+                    lat=request.lat,
+                    chipsize=_cut_size(request, a.band),
+                )
+                for a in band_assets
+                if a is not None
+            )
+            scl_asset = assets.get((scene.pk, "SCL")) if scene.level == Level.L2A else None
+            scl = (
+                planning.plan_chip(
+                    scene=scene,
+                    asset=scl_asset,
+                    lon=request.lon,
+                    lat=request.lat,
+                    chipsize=request.chipsize,
+                )
+                if scl_asset is not None
+                else None
+            )
+            native = _outline_in(scene.epsg, request.outline_wkt)
+            key = composite_key(specs, request.lut, native)
+            items.append(PlannedComposite(scene, specs, scl, key, native))  # type: ignore[arg-type]
+    except ChipError as exc:
+        raise ArchiveUnavailable(str(exc)) from exc
+    variant = "|".join([",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""])
+    square = cache.square_key(lon=request.lon, lat=request.lat, chipsize=request.chipsize)
+    square += "|c" + hashlib.sha256(variant.encode()).hexdigest()[:12]
+    client = cache.client_cache(user=user, ip=ip, square=square)
+    return CompositePlan(request, client, items)

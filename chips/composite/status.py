@@ -1,0 +1,157 @@
+"""Where a composite request stands, read from its job and the client's cache (nothing is
+planned nor started here): which PNGs are held, which are empty, what each PNG says of
+itself (cloud share, stretch), and the state the page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from chips import cache
+from chips.composite.plan import CompositePlan, PlannedComposite
+from chips.models import CachedChip, ChipJob, JobStatus
+
+
+@dataclass(frozen=True)
+class PngFacts:
+    """What a composite PNG says about itself in its tEXt chunks."""
+
+    cloud: float | None = None  # share of the chip's valid SCL pixels in the cloud mask
+    stretch: str | None = None  # `B08:812-4410 B04:...`, the values mapped to 0 and 255
+
+
+@dataclass(frozen=True)
+class ChipState:
+    item: PlannedComposite
+    src: str | None  # /dump/ path once the chip is in the client's cache
+    empty: bool  # the scene has no pixel in this square
+    facts: PngFacts = PngFacts()
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    state: str  # "done", "running" or "failed"
+    chips: list[ChipState]
+    error: str = ""
+    job_id: str | None = None  # the job doing (or last done) this request's work
+
+    @property
+    def total(self) -> int:
+        return len(self.chips)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.chips if c.src or c.empty)
+
+
+def held_composites(plan: CompositePlan) -> dict[str, CachedChip]:
+    """{composite key: record} of the chips the client holds, file present."""
+    keys = [i.key for i in plan.items]
+    records = CachedChip.objects.filter(cache=plan.client, spec_key__in=keys)
+    return {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
+
+
+def plan_status(
+    plan: CompositePlan, *, held: dict[str, CachedChip] | None = None, job: ChipJob | None = None
+) -> PlanStatus:
+    held = held_composites(plan) if held is None else held
+    if job is None:
+        job = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
+    chips = [
+        ChipState(
+            item=i,
+            src=f"/dump/{plan.client.token}/{i.file_name}" if i.key in held else None,
+            empty=False,
+            facts=png_facts(held[i.key]) if i.key in held else PngFacts(),
+        )
+        for i in plan.items
+    ]
+    return _settled(_job_view(job, chips))
+
+
+JobView = tuple[ChipJob | None, list[ChipState]]
+
+
+def _job_view(
+    job: ChipJob | None, chips: list[ChipState]
+) -> tuple[ChipJob | None, list[ChipState]]:
+    """The chips as the job sees them: while a refresh runs, a chip the client held before
+    is not ready until the job has made it again; a chip without a pixel is empty."""
+    if job is None:
+        return job, chips
+    empty = set(job.options.get("empty", []))
+    reported = set(job.options.get("reported", []))
+    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    out = []
+    for c in chips:
+        if recutting and c.item.key not in reported:
+            c = ChipState(c.item, None, False)
+        elif c.item.key in empty and not c.src:
+            c = ChipState(c.item, None, True)
+        out.append(c)
+    return job, out
+
+
+def _settled(view: JobView) -> PlanStatus:
+    job, chips = view
+    job_id = str(job.pk) if job is not None else None
+    if all(c.src or c.empty for c in chips):
+        return PlanStatus("done", chips, job_id=job_id)
+    if job is not None and job.status == JobStatus.FAILED:
+        error = "; ".join(sorted(set(job.errors.values())))
+        return PlanStatus("failed", chips, error=error, job_id=job_id)
+    if job is None or job.status != JobStatus.RUNNING:
+        return PlanStatus("failed", chips, error="some chips could not be made", job_id=job_id)
+    return PlanStatus("running", chips, job_id=job_id)
+
+
+def job_progress(job: ChipJob) -> dict[str, Any]:
+    """Where a composite job stands, chip by chip, read from the job and its client's cache
+    alone (nothing is planned nor started): what the page polls while chips are cut."""
+    keys = [key for _, key, _ in job.plan]
+    records = CachedChip.objects.filter(cache_id=job.cache_id, spec_key__in=keys)
+    held = {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
+    token = job.cache.token
+    empty = set(job.options.get("empty", []))
+    reported = set(job.options.get("reported", []))
+    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    items = []
+    for label, key, name in job.plan:
+        ready = key in held and not (recutting and key not in reported)
+        facts = png_facts(held[key]) if ready else PngFacts()
+        items.append(
+            {
+                "id": label,
+                "product": name.removesuffix(".png"),
+                "src": f"/dump/{token}/{name}" if ready else None,
+                "empty": not ready and key in empty,
+                "cloud": cloud_text(facts.cloud),
+                "stretch": facts.stretch,
+            }
+        )
+    done = sum(1 for i in items if i["src"] or i["empty"])
+    if done == len(items):
+        state, error = "done", ""
+    elif job.status == JobStatus.RUNNING:
+        state, error = "running", ""
+    else:
+        state = "failed"
+        error = "; ".join(sorted(set(job.errors.values()))) or "some chips could not be made"
+    return {"state": state, "done": done, "total": len(items), "error": error, "items": items}
+
+
+def cloud_text(share: float | None) -> str | None:
+    return f"{share * 100:.0f} %" if share is not None else None
+
+
+def png_facts(record: CachedChip) -> PngFacts:
+    """The facts of a held composite (read without decoding pixels)."""
+    try:
+        with Image.open(cache.store_path(record.stored_path)) as image:
+            text = dict(image.text)  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return PngFacts()
+    cloud = text.get("cloud_share")
+    return PngFacts(float(cloud) if cloud else None, text.get("stretch") or None)

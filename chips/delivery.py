@@ -1,0 +1,220 @@
+"""The raw chip request flow: select scenes -> plan specs -> cache check -> cut -> record.
+
+Plain functions with keyword-only arguments; the views parse parameters and call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+
+from chips import cache, dispatch, jobs
+from chips.catalogue import selection
+from chips.cutting import SceneWork
+from chips.models import ChipJob, JobStatus
+from chips.planning import PlannedChip, plan_raw
+from chips.raster.chipspec import ChipSpec
+from common.errors import ArchiveUnavailable, BadParameter, NotFound
+from ops.quotas import check_chip_quota
+
+
+def raw_chips_by_location(
+    *,
+    user: AbstractBaseUser,
+    ip: str,
+    lon: float,
+    lat: float,
+    start: dt.date,
+    end: dt.date,
+    band: str,
+    chipsize: int,
+    level: str,
+    refresh: bool = False,
+    onlylist: bool = False,
+    background: bool = False,
+) -> Delivery:
+    """rawChipByLocation (and by parcel, with the parcel's centroid as the point)."""
+    scenes = selection.select_scenes(
+        lon=lon, lat=lat, chipsize=chipsize, level=level, start=start, end=end
+    )
+    if onlylist:  # nothing is cut nor opened: the catalogue answers alone
+        body = {"dates": [s.sensing_key for s in scenes], "chips": [s.product_id for s in scenes]}
+        return Delivery(job=None, body=body)
+    plan = plan_raw(
+        scenes=scenes, bands=[band], lon=lon, lat=lat, chipsize=chipsize, batch_labels=False
+    )
+    return deliver(
+        user=user,
+        ip=ip,
+        lon=lon,
+        lat=lat,
+        chipsize=chipsize,
+        planned=plan.chips,
+        failed=plan.failed,
+        refresh=refresh,
+        limit_param="end_date",
+        limit_hint="shorten the date window (start_date..end_date)",
+        background=background,
+    )
+
+
+def raw_chips_batch(
+    *,
+    user: AbstractBaseUser,
+    ip: str,
+    lon: float,
+    lat: float,
+    product_ids: Sequence[str],
+    bands: Sequence[str],
+    chipsize: int,
+    level: str | None,
+    background: bool = False,
+) -> Delivery:
+    """rawChipsBatch: every asked product x band, and only those."""
+    found = selection.scenes_by_product_ids(product_ids=product_ids)
+    asked = [p.removesuffix(".SAFE") for p in product_ids]
+    unknown = [p for p in asked if p not in found]
+    if unknown:
+        raise NotFound(f"unknown products: {', '.join(unknown[:5])}", param="tiles")
+    scenes = sorted(
+        {found[p].pk: found[p] for p in asked}.values(),
+        key=lambda s: (s.sensing_time, s.product_id),
+    )
+    for scene in scenes:
+        if level is not None and scene.level != level:
+            raise BadParameter(f"{scene.product_id} is not {level}", param="tiles")
+    plan = plan_raw(
+        scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=True
+    )
+    return deliver(
+        user=user,
+        ip=ip,
+        lon=lon,
+        lat=lat,
+        chipsize=chipsize,
+        planned=plan.chips,
+        failed=plan.failed,
+        refresh=False,
+        limit_param="tiles",
+        limit_hint="ask for fewer tiles or bands",
+        background=background,
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A chip request's outcome: the answer, or (body None) the job still running.
+    `cut` and `cached` count chips for the request log."""
+
+    job: ChipJob | None
+    body: dict[str, Any] | None
+    cut: int = 0
+    cached: int = 0
+
+
+def deliver(
+    *,
+    user: AbstractBaseUser,
+    ip: str,
+    lon: float,
+    lat: float,
+    chipsize: int,
+    planned: Sequence[PlannedChip],
+    refresh: bool,
+    limit_param: str,
+    limit_hint: str,
+    failed: dict[str, str] | None = None,
+    background: bool = False,
+) -> Delivery:
+    """Give the client every planned chip: join the same request's running job if there
+    is one; else reuse what the client holds and start a job for the rest (at most
+    MAX_CHIPS_PER_REQUEST, one task per scene). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
+    (not at all when `background`); the answer lists dates and /dump/ paths in plan order."""
+    client = cache.client_cache(
+        user=user, ip=ip, square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize)
+    )
+    key = jobs.job_key(
+        kind="raw", token=client.token, chip_keys=[p.spec.key for p in planned], refresh=refresh
+    )
+    held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
+    missing = [p for p in planned if p.spec.key not in held]
+    # Everything held answers at once (a warm request: no job look-up); a job of the same
+    # key may only be finishing its bookkeeping then, and would answer the same.
+    running = jobs.live_job(key) if missing else None
+    if running is not None:  # a reload or a repeat: join, never a second extraction
+        return _settle(running, background=background)
+    if missing and not refresh:
+        # The same work may have finished between our look at the cache and our look for
+        # its job (its chips are recorded before it closes): look at the cache once more
+        # rather than open a second job for chips that are there now.
+        held = cache.held_chips(cache=client, specs=[p.spec for p in missing]) | held
+        missing = [p for p in planned if p.spec.key not in held]
+    limit = settings.MAX_CHIPS_PER_REQUEST
+    if len(missing) > limit:
+        raise BadParameter(
+            f"{len(missing)} chips to cut, at most {limit} per request (chips already in "
+            f"your cache do not count): {limit_hint}, then ask for the rest",
+            param=limit_param,
+        )
+    if not missing:
+        body = jobs.answer_body(
+            entries=[
+                (p.label, f"/dump/{client.token}/{p.spec.file_name}")
+                for p in planned
+                if p.spec.key in held
+            ],
+            failed=failed or {},
+        )
+        return Delivery(job=None, body=body, cached=len(held))
+    check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
+    per_scene: dict[int, list[ChipSpec]] = {}
+    for item in missing:
+        per_scene.setdefault(item.scene.pk, []).append(item.spec)
+    job, created = jobs.open_job(
+        key=key,
+        kind="raw",
+        cache=client,
+        plan=[(p.label, p.spec.key, p.spec.file_name) for p in planned],
+        total=len(planned),
+        done=len(planned) - len(missing),
+        errors=failed,
+    )
+    if created:
+        work = [SceneWork(pk, tuple(specs)) for pk, specs in per_scene.items()]
+        dispatch.run_job(job, work, refresh=refresh, background=background)
+    return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
+
+
+def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) -> Delivery:
+    """Wait for the job (unless `background`); its answer once over. A job none of whose
+    chips could be cut is the archive (or the store) failing: 503."""
+    if not background:
+        job = jobs.wait(job, timeout=settings.CHIP_REQUEST_WAIT_SECONDS)
+    if job.status == JobStatus.RUNNING:
+        return Delivery(job=job, body=None, cut=cut, cached=cached)
+    body = jobs.answer(job)
+    if body.get("errors") and not any(body["chips"]):
+        reason = next(r for r in body["errors"] if r)
+        raise ArchiveUnavailable(reason)
+    return Delivery(job=job, body=body, cut=cut, cached=cached)
+
+
+def job_url(job: ChipJob) -> str:
+    return f"/query/jobs/{job.pk}"
+
+
+def job_of(*, user: AbstractBaseUser, job_id: str) -> ChipJob:
+    """A job of this user (another user's job is as unknown as a missing one)."""
+    try:
+        job = ChipJob.objects.select_related("cache").filter(pk=job_id, user=user).first()
+    except (ValueError, ValidationError):  # not a job id at all
+        job = None
+    if job is None:
+        raise NotFound("no such job", param="job")
+    return job

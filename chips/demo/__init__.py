@@ -1,4 +1,0 @@
-"""Synthetic Sentinel-2 demo archive: real tile grids, calendar and file formats, made-up ground.
-
-Entry point: `chips.demo.archive.build_archive`. No module here imports Django.
-"""

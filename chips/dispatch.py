@@ -1,0 +1,79 @@
+"""How a job's work gets to the cutters: queued on the broker as one task per scene, or,
+with no broker (the demo, most tests), run in this process, now or beside the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.db import close_old_connections, connection, transaction
+
+from chips import tasks
+from chips.composite import make as composite_make
+from chips.cutting import CUT_THREADS, SceneWork, run_in_process, run_in_thread
+from chips.models import ChipJob
+
+log = logging.getLogger(__name__)
+
+
+def in_process() -> bool:
+    """No broker configured: tasks run here (Celery's eager mode)."""
+    return bool(tasks.cut_scene_chips.app.conf.task_always_eager)
+
+
+def run_job(job: ChipJob, work: Sequence[SceneWork], *, refresh: bool, background: bool) -> None:
+    """Start a new job's scenes: queued on the broker once the job row is committed (a
+    worker must find it), or run in-process, now or (`background`) in a thread."""
+    if not in_process():
+        messages = [w.message() for w in work]
+
+        def send() -> None:
+            for scene_id, specs in messages:
+                tasks.cut_scene_chips.apply_async(args=[str(job.pk), scene_id, specs, refresh])
+
+        transaction.on_commit(send)
+        return
+    if background:
+        thread = threading.Thread(
+            target=run_in_thread, args=(job, work, refresh), name=f"chips-{job.pk}", daemon=True
+        )
+        thread.start()
+        return
+    run_in_process(job, work, refresh=refresh)
+
+
+def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
+    """Queue a composite job's scenes, or (no broker) make them in a thread beside the
+    request, which answers at once: the page shows them as they come."""
+    if not in_process():
+
+        def send() -> None:
+            for message in messages:
+                tasks.make_composite.apply_async(args=[str(job.pk), message])
+
+        transaction.on_commit(send)
+        return
+
+    def make(message: dict[str, Any]) -> None:
+        try:
+            composite_make.make_composite(job, message)
+        finally:
+            connection.close()  # this pool thread's own connection
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            # The scenes in parallel, as workers would cut them (GDAL releases the GIL).
+            with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(messages)))) as pool:
+                list(pool.map(make, messages))
+        except Exception as exc:  # the page must learn that it stopped, whatever the cause
+            log.exception("job %s failed", job.pk)
+            ChipJob.objects.filter(pk=job.pk).update(status="failed", errors={"": str(exc)})
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"composite-{job.pk}", daemon=True).start()

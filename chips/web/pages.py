@@ -1,0 +1,293 @@
+"""chipsByLocation and chipsByParcelID: the composite chip page (HTML) and its JSON status;
+errors answer as readable pages for browsers (JSON for API clients)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from chips import delivery
+from chips.composite.params import parse_bands, parse_lut
+from chips.composite.plan import CompositeRequest, plan_composites
+from chips.composite.status import ChipState, cloud_text, job_progress
+from chips.composite.work import ensure_work
+from chips.raster.bands import BAND_RESOLUTION
+from chips.web.api import parse_chipsize, parse_level
+from common.errors import NotFound
+from common.negotiation import wants_json
+from common.params import get_bool, get_date_window, get_float
+from ops.client_ip import client_ip
+from parcels.selectors import parcel_from_params
+
+COLUMNS = 8
+LIMIT_HINT = "shorten the date window"
+# The views answer HttpResponses themselves; these only let content negotiation accept a
+# browser's `text/html` (JSON first, so `*/*` clients get DRF's own errors as JSON).
+PAGE_RENDERERS = [JSONRenderer, TemplateHTMLRenderer]
+
+
+class CompositePage(APIView):
+    """Base of the two composite pages: errors answer as the HTML error page for browsers
+    (common.http_errors reads `error_pages`)."""
+
+    renderer_classes = PAGE_RENDERERS
+    error_pages = True
+
+
+class ChipsByLocation(CompositePage):
+    """GET chipsByLocation: the composites around lon/lat, as a page or JSON."""
+
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        if params.get("job"):
+            return _job_answer(request, params["job"])
+        lon = get_float(params, "lon", lo=-180, hi=180)
+        lat = get_float(params, "lat", lo=-90, hi=90)
+        composite = CompositeRequest(lon=lon, lat=lat, **_composite_params(params))
+        heading = f"Chips at {_lonlat_text(lon, lat)}"
+        hidden = [("lon", f"{lon:g}"), ("lat", f"{lat:g}")]
+        return _answer(request, composite, heading=heading, facts=[], hidden=hidden)
+
+
+class ChipsByParcelId(CompositePage):
+    """GET chipsByParcelID / chipsByParcelId: the composites of a parcel, outlined."""
+
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        if params.get("job"):
+            return _job_answer(request, params["job"])
+        values = _composite_params(params)
+        parcel = parcel_from_params(user=request.user, params=params)
+        centre = parcel.centroid
+        composite = CompositeRequest(
+            lon=centre.x, lat=centre.y, outline_wkt=parcel.geom.wkt, **values
+        )
+        dataset = parcel.dataset
+        crop = parcel.crop_name or parcel.crop_code or "crop unknown"
+        heading = f"Parcel {parcel.pid}: {crop}, {parcel.area / 10_000:.2f} ha"
+        facts = [
+            ("Crop code", parcel.crop_code or "none"),
+            ("Dataset", str(dataset)),
+            ("Centroid", _lonlat_text(centre.x, centre.y)),
+        ]
+        hidden = [("aoi", dataset.aoi), ("year", str(dataset.year)), ("pid", parcel.pid)]
+        if dataset.ptype:
+            hidden.append(("ptype", dataset.ptype))
+        return _answer(request, composite, heading=heading, facts=facts, hidden=hidden)
+
+
+def _job_answer(request: Request, job_id: str) -> HttpResponse:
+    """`job=<id>`: where that composite job of the caller stands (what the page polls).
+    It only reads: a poll never plans nor starts any work."""
+    job = delivery.job_of(user=request.user, job_id=job_id)
+    if job.kind != "composite":
+        raise NotFound("no such composite job", param="job")
+    return JsonResponse(job_progress(job))
+
+
+def _composite_params(params: Mapping[str, str]) -> dict[str, Any]:
+    start, end = get_date_window(params)
+    level = parse_level(params.get("plevel"))
+    bands = parse_bands(params.get("bands"), plevel=level)
+    lut = parse_lut(params.get("lut"))
+    return {
+        "start": start,
+        "end": end,
+        "level": level,
+        "bands": bands,
+        "lut": lut,
+        "chipsize": parse_chipsize(params),
+        "refresh": get_bool(params, "refresh"),
+    }
+
+
+def _answer(
+    request: Request,
+    composite: CompositeRequest,
+    *,
+    heading: str,
+    facts: list[tuple[str, str]],
+    hidden: list[tuple[str, str]],
+) -> HttpResponse:
+    plan = plan_composites(user=request.user, ip=client_ip(request), request=composite)
+    status = ensure_work(plan, limit_hint=LIMIT_HINT)
+    cells = [_cell(c) for c in status.chips]
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "state": status.state,
+                "done": status.done,
+                "total": status.total,
+                "error": status.error,
+                "job": status.job_id,
+                "dates": [c["id"] for c in cells if c["src"]],
+                "chips": [c["src"] for c in cells if c["src"]],
+                "items": [{k: c[k] for k in JSON_ITEM_KEYS} for c in cells],
+            }
+        )
+    size = status.chips[0].item.specs[0].size_x if status.chips else None
+    facts = facts + [
+        ("Window", _window_text(composite.start, composite.end)),
+        ("Level", composite.level.replace("LEVEL", "L")),
+        ("Chip", f"{composite.chipsize} m" + (f", {size} px" if size else "")),
+    ]
+    context = {
+        "heading": heading,
+        "facts": facts,
+        "legend": _legend(composite),
+        "percentile": composite.lut.kind == "percentile",
+        "tips": {c["id"]: _tip(c) for c in cells if c["src"]},
+        "outlined": composite.outline_wkt is not None,
+        "rows": [cells[i : i + COLUMNS] for i in range(0, len(cells), COLUMNS)],
+        "display_px": _display_px(size or 128),
+        "total": status.total,
+        "done": status.done,
+        "pending": status.state == "running",
+        "failed": status.error if status.state == "failed" else "",
+        "status_url": _status_url(request, status.job_id) if status.job_id else "",
+        "refreshing": composite.refresh,
+        "plain_url": _url_with(request, refresh=None),
+        "earlier_url": _shifted(request, composite, -1),
+        "later_url": _shifted(request, composite, +1),
+        "presets": [
+            (label, "_".join(bands), _url_with(request, bands="_".join(bands), refresh=None))
+            for label, bands in BAND_PRESETS
+        ],
+        "form": {
+            "start_date": composite.start.isoformat(),
+            "end_date": composite.end.isoformat(),
+            "bands": "_".join(composite.bands),
+            "lut": composite.lut.to_param(),
+        },
+        "hidden_fields": hidden
+        + [("plevel", composite.level), ("chipsize", str(composite.chipsize))],
+        "bands_label": " / ".join(composite.bands),
+    }
+    return render(request, "chips/composite_page.html", context)
+
+
+JSON_ITEM_KEYS = ("id", "date", "product", "src", "empty", "cloud", "stretch", "width", "height")
+BAND_PRESETS = (
+    ("False colour", ("B08", "B04", "B03")),
+    ("True colour", ("B04", "B03", "B02")),
+    ("SWIR", ("B11", "B08", "B04")),
+    ("Red edge", ("B8A", "B05", "B04")),
+)
+BAND_NAMES = {
+    "B02": "blue",
+    "B03": "green",
+    "B04": "red",
+    "B05": "red edge 1",
+    "B06": "red edge 2",
+    "B07": "red edge 3",
+    "B08": "near infrared",
+    "B8A": "narrow NIR",
+    "B11": "SWIR 1",
+    "B12": "SWIR 2",
+}
+
+
+def _cell(chip: ChipState) -> dict[str, Any]:
+    spec = chip.item.specs[0]
+    scene = chip.item.scene
+    sensed = scene.sensing_time.astimezone(dt.UTC)
+    cloud = chip.facts.cloud
+    return {
+        "id": scene.sensing_key,
+        "date": chip.item.date,
+        "when": f"{sensed:%a} {sensed:%H:%M} UTC",
+        "platform": f"{scene.mission} R{scene.relative_orbit:03d}",
+        "product": scene.product_id,
+        "src": chip.src,
+        "empty": chip.empty,
+        "cloud": cloud_text(cloud),
+        "cloud_class": _cloud_class(cloud),
+        "stretch": chip.facts.stretch,
+        "width": spec.size_x,
+        "height": spec.size_y,
+    }
+
+
+def _tip(cell: dict[str, Any]) -> str:
+    """Hover text of a chip: its product and the band values shown as black and full."""
+    lines = [cell["product"], *(cell["stretch"] or "").split()]
+    return "\n".join(lines)
+
+
+def _cloud_class(share: float | None) -> str:
+    if share is None:
+        return ""
+    return "clear" if share < 0.1 else "some" if share < 0.5 else "cloudy"
+
+
+def _display_px(size: int) -> int:
+    """On-screen size of a chip: small chips (20 m grid) doubled, pixel for pixel, so a
+    1280 m chip looks the same size whatever its first band; big ones shrunk to fit 8."""
+    if size < 100:
+        return size * max(1, 128 // size)
+    return min(size, 144)
+
+
+def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
+    lut = composite.lut
+    rows = []
+    for i, (channel, colour) in enumerate((("R", "#e0312b"), ("G", "#2a9d2a"), ("B", "#2b5fe0"))):
+        band = composite.bands[i]
+        if lut.kind == "percentile":
+            lo, hi = lut.ranges[0]
+            scale = f"{lo:g}th to {hi:g}th percentile of each chip"
+        else:
+            lo, hi = lut.ranges[i]
+            scale = f"DN {lo:g} to {hi:g}"
+        rows.append(
+            {
+                "channel": channel,
+                "colour": colour,
+                "band": band,
+                "name": BAND_NAMES.get(band, ""),
+                "resolution": f"{BAND_RESOLUTION[band]} m",
+                "scale": scale,
+            }
+        )
+    return rows
+
+
+def _url_with(request: Request, **changes: str | None) -> str:
+    query = QueryDict(mutable=True)
+    query.update(request.query_params)
+    for name in ("format", "job"):
+        query.pop(name, None)
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _status_url(request: Request, job_id: str) -> str:
+    return _url_with(request, format="json", job=job_id, refresh=None)
+
+
+def _shifted(request: Request, composite: CompositeRequest, step: int) -> str:
+    """The same request for the window of the same length just before (or after) this one."""
+    days = (composite.end - composite.start).days + 1
+    start = composite.start + dt.timedelta(days=step * days)
+    end = composite.end + dt.timedelta(days=step * days)
+    return _url_with(request, start_date=start.isoformat(), end_date=end.isoformat(), refresh=None)
+
+
+def _window_text(start: dt.date, end: dt.date) -> str:
+    days = (end - start).days + 1
+    return f"{start:%d %b %Y} to {end:%d %b %Y} ({days} day{'s' if days != 1 else ''})"
+
+
+def _lonlat_text(lon: float, lat: float) -> str:
+    return f"{abs(lat):.5f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.5f}° {'E' if lon >= 0 else 'W'}"

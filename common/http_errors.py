@@ -1,0 +1,118 @@
+"""HTTP answers of domain errors: the one table of statuses and the one function that
+answers an error, as JSON (API clients) or as the HTML error page (browsers on the pages),
+with Retry-After where the error carries one.
+
+Three callers, one function: DRF views (through `api_exception_handler`, the
+EXCEPTION_HANDLER setting), the composite pages (views with `error_pages = True`) and plain
+Django code outside DRF (the request-log middleware's quota, /dump/).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from .errors import (
+    BackendUnavailable,
+    BadParameter,
+    Forbidden,
+    NotFound,
+    QuotaExceeded,
+    ServiceError,
+)
+from .negotiation import wants_json
+
+# In the manner of titiler's DEFAULT_STATUS_CODES: the most specific class listed wins.
+STATUS_CODES: dict[type[ServiceError], int] = {
+    BadParameter: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    QuotaExceeded: 429,
+    BackendUnavailable: 503,
+}
+DEFAULT_STATUS = 400
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+ERROR_PAGE = "error_page.html"
+
+Style = Literal["api", "page", "plain"]
+
+
+def status_of(exc: ServiceError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]  # type: ignore[index]  # cls is a ServiceError class
+    return DEFAULT_STATUS
+
+
+def error_response(
+    exc: ServiceError, *, request: HttpRequest | None = None, style: Style = "plain"
+) -> HttpResponse:
+    """The answer to `exc`. "api": a DRF Response, rendered by the view's renderer as the
+    rest of the API; "page": the HTML error page for a browser, JSON for scripts; "plain":
+    JSON outside DRF."""
+    status = status_of(exc)
+    response: HttpResponse
+    if style == "api":
+        response = Response(exc.as_dict(), status=status)
+    elif style == "page" and request is not None and not wants_json(request):
+        response = _error_page(request, exc, status)
+    else:
+        response = JsonResponse(exc.as_dict(), status=status)
+    if isinstance(exc, QuotaExceeded):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _error_page(request: HttpRequest, exc: ServiceError, status: int) -> HttpResponse:
+    context: dict[str, Any] = {
+        "status": status,
+        "title": exc.title or TITLES.get(status, "The request failed"),
+        "message": exc.message,
+        "param": exc.param,
+    }
+    if exc.hint:
+        context["hint"] = exc.hint
+    if exc.retry_params:
+        query = QueryDict(mutable=True)
+        query.update(request.GET)
+        for name, value in exc.retry_params.items():
+            query[name] = value
+        context["retry_url"] = f"{request.path}?{query.urlencode()}"
+    return render(request, ERROR_PAGE, context, status=status)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
+    """DRF exception handler: our errors and DRF's own, all as `{"error": ...}` JSON (the
+    HTML error page on the composite pages, for browsers)."""
+    if isinstance(exc, DatabaseError):
+        exc = BackendUnavailable(f"database unavailable: {exc.__class__.__name__}")
+    if isinstance(exc, ServiceError):
+        page = getattr(context.get("view"), "error_pages", False)
+        request = context.get("request")
+        http_request = getattr(request, "_request", request)
+        return error_response(exc, request=http_request, style="page" if page else "api")
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            param, messages = next(iter(detail.items()), ("", ""))
+            message = messages[0] if isinstance(messages, list) and messages else str(messages)
+            response.data = {"error": f"{param}: {message}", "param": param}
+        else:
+            response.data = {"error": str(detail)}
+    return response

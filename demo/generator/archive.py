@@ -1,0 +1,170 @@
+"""Build the demo archive: the calendar, per product the pixels, then the writers."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from demo.generator import calendar, clouds, fields, scene_pixels
+from demo.generator.cog_writer import write_item
+from demo.generator.parcels_writer import LAYER, write_parcels
+from demo.generator.product import Product
+from demo.generator.safe_writer import write_safe
+from demo.generator.site import AOI, NATIONAL_EPSG, RESOLUTIONS, TILES, WEDGE_TILE, CropWindow, Site
+
+WEDGE_ORBIT = 8  # R008's swath ends inside the 31UFU window
+CLOUDY_SCL = (8, 9, 10)
+
+
+def _rng(seed: int, *parts: object) -> np.random.Generator:
+    """A generator for one named purpose: the same seed and parts give the same draws."""
+    key = zlib.crc32("/".join(map(str, parts)).encode())
+    return np.random.default_rng([seed, key])
+
+
+def _footprint(
+    crop: CropWindow, edge_national: tuple[tuple[float, float], tuple[float, float]] | None
+) -> list[tuple[float, float]]:
+    """Closed lon/lat ring of the product's data area: the window, cut by the swath edge."""
+    area = shapely.box(*crop.bounds)
+    if edge_national is not None:
+        to_tile = Transformer.from_crs(NATIONAL_EPSG, crop.grid.epsg, always_xy=True)
+        (ax, ay), (bx, by) = (to_tile.transform(*pt) for pt in edge_national)
+        far = 1e6
+        east = shapely.Polygon([(ax, ay), (bx, by), (bx + far, by), (ax + far, ay)])
+        area = area.intersection(east)
+    area = shapely.geometry.polygon.orient(area, 1.0)
+    to_ll = Transformer.from_crs(crop.grid.epsg, 4326, always_xy=True)
+    return [to_ll.transform(x, y) for x, y in area.exterior.coords]
+
+
+def _scl_stats(scl: np.ndarray) -> tuple[float, float, dict[int, float]]:
+    counts = np.bincount(scl.ravel(), minlength=12).astype(float)
+    total = counts.sum()
+    data = total - counts[0]
+    pct = {i: (100 * counts[i] / data if data else 0.0) for i in range(1, 12)}
+    cloud = sum(pct[i] for i in CLOUDY_SCL)
+    return cloud, 100 * counts[0] / total, pct
+
+
+def build_archive(
+    out: Path,
+    *,
+    layouts: Iterable[str] = ("safe", "cog"),
+    seed: int = 0,
+    size: int = 512,
+    start: date = date(2024, 4, 1),
+    end: date = date(2024, 9, 30),
+    log: Callable[[str], None] = lambda _: None,
+) -> dict:
+    """Write the archive under out and return the demo.json manifest."""
+    layouts = tuple(layouts)
+    out.mkdir(parents=True, exist_ok=True)
+    site = Site(size)
+    bbox = site.ground_bbox_national()
+    layout = fields.make_layout(bbox, _rng(seed, "fields"))
+    to_nat = Transformer.from_crs(32631, NATIONAL_EPSG, always_xy=True)
+    edge = tuple(to_nat.transform(*pt) for pt in site.swath_edge_zone31())
+    grounds = {
+        (tile, res): scene_pixels.TileGround.build(site.crops[tile], res, layout, edge)
+        for tile in TILES
+        for res in RESOLUTIONS
+    }
+    takes = calendar.acquisitions(start, end)
+    log(f"{len(takes)} datatakes x {len(TILES)} tiles, {size} px, layouts {','.join(layouts)}")
+    for take in takes:
+        doy = take.sensing.timetuple().tm_yday
+        spectra = scene_pixels.cell_spectra(layout, doy)
+        zenith = clouds.sun_zenith(doy)
+        sky_raster = clouds.make_clouds(bbox, _rng(seed, "clouds", take.key), zenith)
+        for tile in TILES:
+            crop = site.crops[tile]
+            wedge = take.relative_orbit == WEDGE_ORBIT and tile == WEDGE_TILE
+            skies = {
+                res: scene_pixels.sky_over(grounds[tile, res], sky_raster) for res in RESOLUTIONS
+            }
+            nodata = {
+                res: (grounds[tile, res].cell < 0) | (wedge & ~grounds[tile, res].in_swath_r008)
+                for res in RESOLUTIONS
+            }
+            footprint = _footprint(crop, edge if wedge else None)
+            scl = {}
+            for res in (20, 60):
+                scl[res] = scene_pixels.scene_classes(grounds[tile, res], spectra, skies[res])
+                scl[res][nodata[res]] = 0
+            cloud, nodata_pct, pct = _scl_stats(scl[20])
+            for level in ("L2A", "L1C"):
+                rng = _rng(seed, "noise", level, tile, take.key)
+                wanted = (
+                    [(b, r) for r, bands in scene_pixels.L2A_FILES.items() for b in bands]
+                    if level == "L2A"
+                    else [(b, r) for b, r in scene_pixels.L1C_FILES.items()]
+                )
+                files: dict[tuple[str, int], np.ndarray] = {}
+                for band, res in wanted:
+                    if band == "SCL":
+                        files[band, res] = scl[res]
+                        continue
+                    refl = scene_pixels.band_reflectance(
+                        band, grounds[tile, res], spectra, skies[res], rng, toa=level == "L1C"
+                    )
+                    dn = scene_pixels.to_dn(refl, take.radiometric_offset)
+                    dn[nodata[res]] = 0
+                    files[band, res] = dn
+                product = Product(
+                    level=level,
+                    take=take,
+                    crop=crop,
+                    files=files,
+                    footprint=footprint,
+                    cloud_cover=cloud,
+                    nodata_pct=nodata_pct,
+                    scl_pct=pct,
+                    sun_zenith=zenith,
+                )
+                if "safe" in layouts:
+                    write_safe(product, out)
+                if "cog" in layouts and level == "L2A":
+                    write_item(product, out)
+        log(f"{take.key} R{take.relative_orbit:03d} {take.mission}")
+    # Parcels: every field touching any window, in the national CRS.
+    windows = []
+    for crop in site.crops.values():
+        tr = Transformer.from_crs(crop.grid.epsg, NATIONAL_EPSG, always_xy=True)
+        windows.append(
+            shapely.transform(
+                shapely.box(*crop.bounds),
+                lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])),
+            )
+        )
+    n_parcels = write_parcels(
+        layout,
+        shapely.union_all(windows),
+        NATIONAL_EPSG,
+        out / "parcels" / "demo_parcels.gpkg",
+        prefix=f"{AOI.upper()}-DEMO-",
+    )
+    log(f"{n_parcels} parcels")
+    manifest = {
+        "aoi": AOI,
+        "year": start.year,
+        "parcels": "parcels/demo_parcels.gpkg",
+        "parcels_layer": LAYER,
+        "parcels_epsg": NATIONAL_EPSG,
+        "bbox_wgs84": [round(v, 6) for v in site.ground_bbox_wgs84()],
+        "tiles": list(TILES),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "seed": seed,
+        "size_px": size,
+        "layouts": list(layouts),
+    }
+    (out / "demo.json").write_text(json.dumps(manifest, indent=2))
+    return manifest

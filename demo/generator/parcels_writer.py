@@ -1,0 +1,47 @@
+"""Write the generated fields as a GeoPackage layer in the national CRS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyogrio.raw
+import shapely
+
+from demo.generator import fields
+
+LAYER = "parcels"
+
+
+def write_parcels(
+    layout: fields.FieldLayout, area: shapely.Geometry, epsg: int, path: Path, prefix: str
+) -> int:
+    """Every crop field that touches `area` (national CRS); returns how many."""
+    polygons: list[shapely.Geometry] = []
+    names: list[str] = []
+    codes: list[int] = []
+    for cell in range(layout.n_cells):
+        cover = int(layout.cover[cell])
+        if cover >= len(fields.CROPS):
+            continue
+        poly = shapely.Polygon(layout.cell_polygon(cell))
+        if not poly.intersects(area):
+            continue
+        polygons.append(poly)
+        names.append(fields.CROPS[cover][0])
+        codes.append(fields.CROPS[cover][1])
+    pids = np.array([f"{prefix}{i + 1:05d}" for i in range(len(polygons))], dtype=object)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    pyogrio.raw.write(
+        str(path),
+        geometry=shapely.to_wkb(np.array(polygons, dtype=object)),
+        field_data=[pids, np.array(names, dtype=object), np.array(codes, dtype=np.int32)],
+        fields=["pid", "crop_name", "crop_code"],
+        layer=LAYER,
+        driver="GPKG",
+        geometry_type="Polygon",
+        crs=f"EPSG:{epsg}",
+    )
+    return len(polygons)
