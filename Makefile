@@ -63,6 +63,8 @@ demo: demo-data
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	CBMWEB_DEMO=1 $(VENV)/bin/mypy  # settings load without SECRET_KEY even if DATABASE_URL is set
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(MAKE) system-packages EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"

@@ -21,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
     user.set_password("bench-password")
     user.is_staff = True
     user.save()
-    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
+    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
     client = Client()
     url = (
         f"/query/rawChipByLocation?lon={lon}&lat={lat}&start_date={start}&end_date={end}"
@@ -88,7 +89,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
     )
 
     def request() -> dict:
-        response = client.get(url, **auth)
+        response = client.get(url, headers=auth)
         if response.status_code != 200:
             raise SystemExit(f"{response.status_code}: {response.content[:300]!r}")
         return response.json()
@@ -119,7 +120,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
         assert len(answer["chips"]) == len(specs), answer
         return took
 
-    def timed(fn) -> float:
+    def timed(fn: Callable[[], object]) -> float:
         began = time.perf_counter()
         fn()
         return time.perf_counter() - began

@@ -73,7 +73,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
     user.set_password("bench-password")
     user.is_staff = True
     user.save()
-    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
+    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
     client = Client()
     where = f"lon={lon}&lat={lat}&start_date={start}&end_date={end}&chipsize=1280"
     page_url = f"/query/chipsByLocation?{where}"
@@ -81,7 +81,7 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
     raw_url = f"/query/rawChipByLocation?{where}&band=B08"
 
     def get(url: str, accept: str = "*/*") -> Any:
-        response = client.get(url, HTTP_ACCEPT=accept, **auth)
+        response = client.get(url, headers={**auth, "Accept": accept})
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}: {response.content[:300]!r}")
         return response

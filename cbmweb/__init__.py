@@ -1,4 +1,7 @@
-# The Celery app is loaded with Django so that @shared_task binds to it.
+"""The project shell: settings, URLs, the Celery app, WSGI.
+
+The Celery app is loaded with Django so that @shared_task binds to it."""
+
 from cbmweb.celery import app as celery_app
 
 __all__ = ("celery_app",)

@@ -179,7 +179,20 @@ REST_FRAMEWORK = {
     # Per-user requests/minute quota, checked after authentication, before the handler.
     "DEFAULT_THROTTLE_CLASSES": ["ops.throttling.UserRequestRateThrottle"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "cbmweb CbM API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cbmweb CbM API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": "Sentinel-2 chips and parcels with the API of the JRC CbM service. "
+    "Every /query/ endpoint needs HTTP Basic credentials or a session; errors answer "
+    '{"error": ..., "param": ...}.',
+    # A job's status and a composite's state share their values: one enum.
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "chips.models.JobStatus"},
+    # /dump/ is plain Django (a hot path, kept out of DRF): its entry is added afterwards.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chips.web.dump.add_to_schema",
+    ],
+}
 
 # --- operations -----------------------------------------------------------------------------
 # Proxies whose X-Forwarded-For is believed (CIDRs, comma separated); empty: REMOTE_ADDR only.

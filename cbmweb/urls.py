@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+import common.schema  # noqa: F401  (registers the Basic scheme before a schema is generated)
 from demo import views
 
 admin.site.site_header = "cbmweb operations"

@@ -5,6 +5,9 @@ Registered on import: chips/admin.py imports this module.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.http import HttpRequest
@@ -13,6 +16,18 @@ from django.utils.timesince import timesince
 
 from chips.cache import flush_files
 from chips.models import CachedChip, ClientCache
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _CacheFigures(TypedDict):
+    """What ClientCacheAdmin.get_queryset annotates each cache with."""
+
+    n_files: int
+    n_bytes: int | None
+    oldest: datetime | None
+    newest: datetime | None
 
 
 class CachedChipInline(admin.TabularInline):
@@ -53,21 +68,21 @@ class ClientCacheAdmin(admin.ModelAdmin):
         return False  # caches are made by requests only
 
     @admin.display(description="files", ordering="n_files")
-    def files(self, obj: ClientCache) -> int:
-        return obj.n_files  # type: ignore[attr-defined]
+    def files(self, obj: WithAnnotations[ClientCache, _CacheFigures]) -> int:
+        return obj.n_files
 
     @admin.display(description="size (MB)", ordering="n_bytes")
-    def size_mb(self, obj: ClientCache) -> str:
-        return f"{(obj.n_bytes or 0) / 1e6:.2f}"  # type: ignore[attr-defined]
+    def size_mb(self, obj: WithAnnotations[ClientCache, _CacheFigures]) -> str:
+        return f"{(obj.n_bytes or 0) / 1e6:.2f}"
 
     @admin.display(description="oldest chip", ordering="oldest")
-    def age(self, obj: ClientCache) -> str:
-        oldest = obj.oldest  # type: ignore[attr-defined]
+    def age(self, obj: WithAnnotations[ClientCache, _CacheFigures]) -> str:
+        oldest = obj.oldest
         return timesince(oldest, timezone.now()) if oldest else "-"
 
     @admin.display(description="last cut", ordering="newest")
-    def last_cut(self, obj: ClientCache) -> object:
-        return obj.newest  # type: ignore[attr-defined]
+    def last_cut(self, obj: WithAnnotations[ClientCache, _CacheFigures]) -> datetime | None:
+        return obj.newest
 
     @admin.action(description="Flush the selected caches (records and unshared files)")
     def flush_selected(self, request: HttpRequest, queryset: QuerySet[ClientCache]) -> None:

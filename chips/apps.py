@@ -1,3 +1,5 @@
+"""App config of chips."""
+
 from django.apps import AppConfig
 
 

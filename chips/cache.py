@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -40,7 +40,7 @@ def store_path(relpath: str) -> Path:
     return Path(settings.CHIP_STORE) / relpath
 
 
-def client_cache(*, user: AbstractBaseUser, ip: str, square: str) -> ClientCache:
+def client_cache(*, user: User, ip: str, square: str) -> ClientCache:
     """The client's cache for a square, created with a fresh token on first use."""
     try:
         cache, _ = ClientCache.objects.get_or_create(user=user, ip=ip, square=square)

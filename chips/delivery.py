@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from chips import cache, dispatch, jobs
@@ -26,7 +26,7 @@ from ops.quotas import check_chip_quota
 
 def raw_chips_by_location(
     *,
-    user: AbstractBaseUser,
+    user: User,
     ip: str,
     lon: float,
     lat: float,
@@ -66,7 +66,7 @@ def raw_chips_by_location(
 
 def raw_chips_batch(
     *,
-    user: AbstractBaseUser,
+    user: User,
     ip: str,
     lon: float,
     lat: float,
@@ -120,7 +120,7 @@ class Delivery:
 
 def deliver(
     *,
-    user: AbstractBaseUser,
+    user: User,
     ip: str,
     lon: float,
     lat: float,
@@ -209,7 +209,7 @@ def job_url(job: ChipJob) -> str:
     return f"/query/jobs/{job.pk}"
 
 
-def job_of(*, user: AbstractBaseUser, job_id: str) -> ChipJob:
+def job_of(*, user: User, job_id: str) -> ChipJob:
     """A job of this user (another user's job is as unknown as a missing one)."""
     try:
         job = ChipJob.objects.select_related("cache").filter(pk=job_id, user=user).first()

@@ -33,7 +33,7 @@ def run_job(job: ChipJob, work: Sequence[SceneWork], *, refresh: bool, backgroun
 
         def send() -> None:
             for scene_id, specs in messages:
-                tasks.cut_scene_chips.apply_async(args=[str(job.pk), scene_id, specs, refresh])
+                tasks.cut_scene_chips.apply_async(args=(str(job.pk), scene_id, specs, refresh))
 
         transaction.on_commit(send)
         return
@@ -53,7 +53,7 @@ def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
 
         def send() -> None:
             for message in messages:
-                tasks.make_composite.apply_async(args=[str(job.pk), message])
+                tasks.make_composite.apply_async(args=(str(job.pk), message))
 
         transaction.on_commit(send)
         return

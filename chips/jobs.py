@@ -201,7 +201,9 @@ def answer_body(
     list of the same length gives the reason for that date (null elsewhere): equal-length
     columns, so `pandas.read_json` still reads the answer. Sorted by sensing time (stable,
     so a batch keeps its asked order within one acquisition)."""
-    rows = [(label, path, None) for label, path in entries]
+    rows: list[tuple[str, str | None, str | None]] = [
+        (label, path, None) for label, path in entries
+    ]
     listed = {label for label, _ in entries}
     rows += [(label, None, reason) for label, reason in failed.items() if label not in listed]
     rows.sort(key=lambda row: row[0].split("_")[0])

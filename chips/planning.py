@@ -50,7 +50,7 @@ def asset_grid(asset: Asset) -> tuple[float, float, float, float, float, float]:
     """The affine of an asset's band file: from the catalogue when known, else from the
     file's header (kept in the process; `plan_raw` then stores it in the catalogue)."""
     if asset.grid:
-        return tuple(asset.grid[:6])  # type: ignore[return-value]
+        return tuple(asset.grid[:6])
     return band_grid(asset.href).transform
 
 

@@ -53,7 +53,7 @@ Style = Literal["api", "page", "plain"]
 def status_of(exc: ServiceError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_CODES:
-            return STATUS_CODES[cls]  # type: ignore[index]  # cls is a ServiceError class
+            return STATUS_CODES[cls]
     return DEFAULT_STATUS
 
 

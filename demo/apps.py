@@ -1,3 +1,5 @@
+"""App config of demo."""
+
 from django.apps import AppConfig
 
 

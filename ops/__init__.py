@@ -1,0 +1,1 @@
+"""The ops app: request log, daily usage, quotas, retention and the user admin."""

@@ -10,21 +10,30 @@ the view returns; absent, they are 0 / no user.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
-def _http_request(request: Any) -> HttpRequest:
+# The attributes RequestLogMiddleware reads (getattr): an HttpRequest has no such fields.
+CHIPS_CUT = "cbm_chips_cut"
+CHIPS_CACHED = "cbm_chips_cached"
+LOG_USER_ID = "cbm_log_user_id"
+
+
+def _http_request(request: HttpRequest | Request) -> HttpRequest:
     # A DRF Request stores attributes on itself, not on the HttpRequest the middleware sees.
-    return getattr(request, "_request", request)
+    http_request: HttpRequest = getattr(request, "_request", request)
+    return http_request
 
 
-def record_chips(request: Any, *, cut: int, cached: int) -> None:
+def record_chips(request: HttpRequest | Request, *, cut: int, cached: int) -> None:
     http_request = _http_request(request)
-    http_request.cbm_chips_cut = int(cut)
-    http_request.cbm_chips_cached = int(cached)
+    setattr(http_request, CHIPS_CUT, int(cut))
+    setattr(http_request, CHIPS_CACHED, int(cached))
 
 
-def record_owner(request: Any, *, user_id: int) -> None:
-    _http_request(request).cbm_log_user_id = int(user_id)
+def record_owner(request: HttpRequest | Request, *, user_id: int) -> None:
+    setattr(_http_request(request), LOG_USER_ID, int(user_id))

@@ -145,12 +145,12 @@ class UserQuotaInline(admin.StackedInline):
 User = get_user_model()
 # Other apps (parcels: AOI grants) add their inlines to the registered user admin the same
 # way; whichever comes first, each subclasses the other's and keeps its inlines.
-_base_user_admin: type[UserAdmin] = (
+_base_user_admin = (
     type(admin.site.get_model_admin(User)) if admin.site.is_registered(User) else UserAdmin
 )
 
 
-class OpsUserAdmin(_base_user_admin):  # type: ignore[misc, valid-type]
+class OpsUserAdmin(_base_user_admin):  # type: ignore[misc, valid-type]  # a base chosen at run time
     """Users: create, reset passwords (the stock password form), grants, quotas, usage."""
 
     inlines = [*_base_user_admin.inlines, UserQuotaInline]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,6 +23,7 @@ class InputFilter(admin.SimpleListFilter):
 
     template = "admin/ops/input_filter.html"
     placeholder = ""
+    parameter_name: str  # every subclass names its parameter
 
     def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
         super().__init__(request, params, model, model_admin)
@@ -35,7 +38,9 @@ class InputFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> tuple:
         return (("", ""),)  # never listed; non-empty so the filter is shown
 
-    def choices(self, changelist: Any) -> Any:
+    def choices(  # type: ignore[override]  # the "clear" link needs only query_string
+        self, changelist: ChangeList
+    ) -> Iterator[dict[str, str]]:
         yield {"query_string": changelist.get_query_string(remove=[self.parameter_name])}
 
 
@@ -45,10 +50,11 @@ class DayFilter(InputFilter):
     placeholder = "2025-06-15"
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if not self.value():
+        value = self.value()
+        if not value:
             return queryset
         try:
-            day = date.fromisoformat(self.value())
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise IncorrectLookupParameters(exc) from exc
         start, end = day_bounds(day)
@@ -61,10 +67,11 @@ class IpFilter(InputFilter):
     placeholder = "203.0.113.7"
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if not self.value():
+        value = self.value()
+        if not value:
             return queryset
         try:
-            address = ipaddress.ip_address(self.value().strip())
+            address = ipaddress.ip_address(value.strip())
         except ValueError as exc:
             raise IncorrectLookupParameters(exc) from exc
         return queryset.filter(ip=str(address))

@@ -1,3 +1,5 @@
+"""App config of ops: connects the quota signal handlers."""
+
 from django.apps import AppConfig
 
 

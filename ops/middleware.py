@@ -22,14 +22,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, connections, router
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 
 from common.errors import QuotaExceeded
 from common.http_errors import error_response
+from ops.accounting import CHIPS_CACHED, CHIPS_CUT, LOG_USER_ID
 from ops.client_ip import client_ip
 from ops.models import RequestLog
 from ops.quotas import check_ip_request_rate
@@ -43,6 +45,8 @@ SECRET_KEYS = re.compile(r"pass|pwd|secret|token|auth|session|csrf|api_?key", re
 # A JSON body (polygon, batch) is kept, but no value longer than this: the log is no archive.
 MAX_VALUE_CHARS = 300
 MAX_JSON_BODY = 256 * 1024
+# Set on the HttpRequest of every logged request: the client's address, as the log has it.
+CLIENT_IP = "cbm_client_ip"
 
 
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
@@ -88,13 +92,13 @@ def _attempted_username(request: HttpRequest) -> str:
     return decoded.partition(":")[0][:150]
 
 
-def _logged_user(request: HttpRequest) -> Any | None:
+def _logged_user(request: HttpRequest) -> AbstractBaseUser | None:
     user = request.__dict__.get("user")
     if isinstance(user, SimpleLazyObject):
         # Nobody looked at the session user: do not load it just for the log.
-        wrapped = user._wrapped
+        wrapped = user._wrapped  # type: ignore[attr-defined]  # private to LazyObject, unstubbed
         user = None if wrapped is empty else wrapped
-    if user is not None and getattr(user, "is_authenticated", False):
+    if isinstance(user, AbstractBaseUser) and user.is_authenticated:
         return user
     return None
 
@@ -176,7 +180,7 @@ class RequestLogMiddleware:
         arrived = timezone.now()
         started = time.perf_counter()
         ip = client_ip(request)
-        request.cbm_client_ip = ip
+        setattr(request, CLIENT_IP, ip)
         response: HttpResponseBase
         try:
             if endpoint != "dump":
@@ -189,12 +193,12 @@ class RequestLogMiddleware:
         def write(bytes_sent: int | None) -> None:
             self._write(request, response, arrived, started, ip, endpoint, params, bytes_sent)
 
-        if response.has_header("Content-Length") or not response.streaming:
-            size = (
-                int(response["Content-Length"])
-                if response.has_header("Content-Length")
-                else len(response.content)
-            )
+        size: int | None = None
+        if response.has_header("Content-Length"):
+            size = int(response["Content-Length"])
+        elif isinstance(response, HttpResponse):  # not streaming: the body is all here
+            size = len(response.content)
+        if size is not None:
             # The INSERT runs when the server closes the response, after the body has gone
             # out: the client does not wait for the log. (_resource_closers is how Django
             # itself closes files on close(); no public hook runs per response.)
@@ -205,7 +209,7 @@ class RequestLogMiddleware:
                 closers.append(lambda: write(size))
         elif getattr(response, "is_async", False):
             write(None)  # async streams are not counted here
-        else:
+        elif isinstance(response, StreamingHttpResponse):
             # Known only once sent: the row is written when the server closes the response.
             response.streaming_content = _CountingStream(response.streaming_content, write)
         return response
@@ -222,7 +226,7 @@ class RequestLogMiddleware:
         bytes_sent: int | None,
     ) -> None:
         user = _logged_user(request)
-        user_id = user.pk if user is not None else getattr(request, "cbm_log_user_id", None)
+        user_id = user.pk if user is not None else getattr(request, LOG_USER_ID, None)
         username = user.get_username() if user is not None else _attempted_username(request)
         try:
             _insert_row(
@@ -235,8 +239,8 @@ class RequestLogMiddleware:
                 params=params,
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                chips_cut=int(getattr(request, "cbm_chips_cut", 0) or 0),
-                chips_cached=int(getattr(request, "cbm_chips_cached", 0) or 0),
+                chips_cut=int(getattr(request, CHIPS_CUT, 0) or 0),
+                chips_cached=int(getattr(request, CHIPS_CACHED, 0) or 0),
                 bytes_sent=bytes_sent,
             )
         except DatabaseError:

@@ -79,12 +79,16 @@ def _override_key(user_id: Any) -> str:
     return f"ops:quota-override:{user_id}"
 
 
+# Where _override() keeps the user's override on the user object, for the request's span.
+_OVERRIDE_ATTR = "_ops_quota_override"
+
+
 def _override(user: AbstractBaseUser | AnonymousUser | None) -> Override:
     """The user's override, from the quota cache: no query per request (one per expiry)."""
     if user is None or not user.is_authenticated:
         return NO_OVERRIDE
-    cached = getattr(user, "_ops_quota_override", None)
-    if cached is not None:
+    cached = getattr(user, _OVERRIDE_ATTR, None)
+    if isinstance(cached, Override):
         return cached
     cache = quota_cache()
     key = _override_key(user.pk)
@@ -97,7 +101,7 @@ def _override(user: AbstractBaseUser | AnonymousUser | None) -> Override:
         )
         override = Override(*row) if row else NO_OVERRIDE
         cache.set(key, override, OVERRIDE_CACHE_SECONDS)
-    user._ops_quota_override = override  # one look-up per request, however many checks
+    setattr(user, _OVERRIDE_ATTR, override)  # one look-up per request, however many checks
     return override
 
 

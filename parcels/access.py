@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from common.errors import Forbidden
 from parcels.models import AoiGrant
 
 
-def user_aois(user: AbstractBaseUser | AnonymousUser) -> set[str] | None:
+def user_aois(user: User | AnonymousUser) -> set[str] | None:
     """The AOI codes `user` may see; None means every AOI (staff)."""
     if not user.is_authenticated:
         return set()
@@ -17,7 +17,7 @@ def user_aois(user: AbstractBaseUser | AnonymousUser) -> set[str] | None:
     return set(AoiGrant.objects.filter(user=user).values_list("aoi", flat=True))
 
 
-def check_aoi(user: AbstractBaseUser | AnonymousUser, aoi: str) -> None:
+def check_aoi(user: User | AnonymousUser, aoi: str) -> None:
     """Forbidden unless `user` may see `aoi`.
 
     Called before any dataset or parcel look-up, so the answer is the same whether or

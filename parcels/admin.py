@@ -36,7 +36,7 @@ User = get_user_model()
 _base_user_admin = type(admin.site._registry[User]) if admin.site.is_registered(User) else UserAdmin
 
 
-class UserWithGrantsAdmin(_base_user_admin):  # type: ignore[misc, valid-type]
+class UserWithGrantsAdmin(_base_user_admin):  # type: ignore[misc, valid-type]  # run-time base
     inlines = [*_base_user_admin.inlines, AoiGrantInline]
 
 

@@ -1,3 +1,5 @@
+"""App config of parcels."""
+
 from django.apps import AppConfig
 
 

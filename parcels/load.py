@@ -193,7 +193,16 @@ def polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     parts = parts[~shapely.is_empty(parts)]
     if len(parts) == 0:
         return None
-    return shapely.multipolygons(parts)
+    return shapely.multipolygons(list(parts))
+
+
+def _project(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
+    """Each geometry of `geoms` through `transformer` (x and y arrays in, out)."""
+    return shapely.transform(
+        geoms,
+        transformer.transform,  # type: ignore[arg-type]  # types-shapely types no (x, y) callable
+        interleaved=False,
+    )
 
 
 def process(
@@ -217,11 +226,11 @@ def process(
         usable[i] = geoms[i] is not None
     dropped = pids[~usable].tolist()
     native = geoms[usable]
-    wgs84 = shapely.transform(native, to_wgs84.transform, interleaved=False)
-    centroids = shapely.transform(shapely.centroid(native), to_wgs84.transform, interleaved=False)
+    wgs84 = _project(native, to_wgs84)
+    centroids = _project(shapely.centroid(native), to_wgs84)
     # From WGS84, not from the native CRS: WGS84 -> LAEA is a plain projection, where
     # e.g. RD New -> LAEA repeats the costly datum shift just done (same area to < 1 m²).
-    areas = shapely.area(shapely.transform(wgs84, to_area.transform, interleaved=False))
+    areas = shapely.area(_project(wgs84, to_area))
     return ParcelChunk(
         pids=pids[usable],
         crop_names=table.crop_names[start:stop][usable],

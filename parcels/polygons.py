@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
@@ -11,6 +11,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from common.errors import BadParameter
 
 MAX_VERTICES = 10_000
+G = TypeVar("G", bound=GEOSGeometry)
 
 
 def polygon_from_param(text: str | None) -> Polygon:
@@ -75,7 +76,7 @@ def _polygon(ring: list[tuple[float, float]]) -> Polygon:
         raise BadParameter("polygon is not a valid polygon", param="polygon") from None
 
 
-def _checked(geom: GEOSGeometry) -> GEOSGeometry:
+def _checked(geom: G) -> G:
     xmin, ymin, xmax, ymax = geom.extent
     if not (xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90):
         raise BadParameter("polygon is outside lon -180..180, lat -90..90", param="polygon")

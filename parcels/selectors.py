@@ -1,62 +1,29 @@
-"""Reads: datasets and parcels by the API's parameters, with the AOI check first."""
+"""Reads: datasets and parcels by validated values (a DatasetKey, a pid...), with the AOI
+check first."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import Exists, F, QuerySet
 
-from common.errors import BadParameter, NotFound
-from common.params import get_int, get_str
+from common.errors import NotFound
 from parcels.access import check_aoi, user_aois
-from parcels.models import AOI_PATTERN, PTYPE_PATTERN, AoiGrant, Parcel, ParcelDataset
+from parcels.models import AoiGrant, Parcel, ParcelDataset
+from parcels.params import DatasetKey, ParcelParams
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 COLUMNS = ("pid", "cropname", "cropcode", "srid", "area", "clon", "clat")
-PID_MAX = 64
 # Metres per degree of latitude, at its smallest (the equator): bounding boxes in degrees
 # built from it are never too small.
 METRES_PER_DEGREE = 110_574.0
-
-
-@dataclass(frozen=True)
-class DatasetKey:
-    aoi: str
-    year: int
-    ptype: str
-
-
-def dataset_key(params: Mapping[str, str]) -> DatasetKey:
-    """aoi, year and ptype from query parameters; BadParameter names the one at fault."""
-    aoi = get_str(params, "aoi").lower()
-    if not re.fullmatch(AOI_PATTERN, aoi):
-        raise BadParameter(
-            f"aoi={aoi!r} is not an AOI code (lower-case letters, digits, _; e.g. nl)",
-            param="aoi",
-        )
-    year = get_int(params, "year", lo=1900, hi=2100)
-    ptype = params.get("ptype", "") or ""
-    if not re.fullmatch(PTYPE_PATTERN, ptype):
-        raise BadParameter(
-            f"ptype={ptype!r} is not a parcel type (at most 8 lower-case letters/digits)",
-            param="ptype",
-        )
-    return DatasetKey(aoi, year, ptype)
-
-
-def pid_param(params: Mapping[str, str]) -> str:
-    pid = get_str(params, "pid").strip()
-    if not pid or len(pid) > PID_MAX or any(ord(c) < 32 for c in pid):
-        raise BadParameter(f"pid must be 1..{PID_MAX} printable characters", param="pid")
-    return pid
 
 
 def dataset_get(*, user: User, key: DatasetKey) -> ParcelDataset:
@@ -67,10 +34,6 @@ def dataset_get(*, user: User, key: DatasetKey) -> ParcelDataset:
     except ParcelDataset.DoesNotExist:
         ptype = f" ptype {key.ptype!r}" if key.ptype else ""
         raise NotFound(f"no parcel dataset for aoi {key.aoi!r} year {key.year}{ptype}") from None
-
-
-def dataset_from_params(*, user: User, params: Mapping[str, str]) -> ParcelDataset:
-    return dataset_get(user=user, key=dataset_key(params))
 
 
 def granted_parcels(*, user: User, key: DatasetKey) -> QuerySet[Parcel]:
@@ -94,13 +57,9 @@ def granted_parcels(*, user: User, key: DatasetKey) -> QuerySet[Parcel]:
     return rows
 
 
-def parcel_from_params(*, user: User, params: Mapping[str, str]) -> Parcel:
-    """The parcel named by aoi, year, pid[, ptype]: BadParameter, Forbidden or NotFound.
-
-    One query when the parcel exists (grant check, dataset and parcel joined).
-    """
-    key = dataset_key(params)
-    pid = pid_param(params)
+def parcel_get(*, user: User, key: DatasetKey, pid: str) -> Parcel:
+    """The parcel `pid` of dataset `key`: Forbidden or NotFound when it is not the caller's
+    to see or not there. One query when the parcel exists (grant, dataset, parcel joined)."""
     parcel = (
         granted_parcels(user=user, key=key)
         .filter(pid=pid)
@@ -114,17 +73,26 @@ def parcel_from_params(*, user: User, params: Mapping[str, str]) -> Parcel:
     return parcel
 
 
-def parcels_by_location(*, user: User, key: DatasetKey, lon: float, lat: float) -> Any:
+def parcel_from_params(*, user: User, params: Mapping[str, str]) -> Parcel:
+    """The parcel named by raw parameters aoi, year, pid[, ptype] (the shell, tests),
+    validated as the API validates them: BadParameter, then as `parcel_get`."""
+    values = ParcelParams.validated(params)
+    return parcel_get(user=user, key=values["dataset"], pid=values["pid"])
+
+
+def parcels_by_location(*, user: User, key: DatasetKey, lon: float, lat: float) -> QuerySet[Parcel]:
     point = Point(lon, lat, srid=4326)
     return granted_parcels(user=user, key=key).filter(geom__intersects=point).order_by("pid")
 
 
-def parcels_by_id(*, user: User, key: DatasetKey, pid: str) -> Any:
+def parcels_by_id(*, user: User, key: DatasetKey, pid: str) -> QuerySet[Parcel]:
     # (dataset, pid) is unique: one row at most, nothing to order.
     return granted_parcels(user=user, key=key).filter(pid=pid).order_by()
 
 
-def parcels_by_polygon(*, dataset: ParcelDataset, polygon: GEOSGeometry, limit: int) -> Any:
+def parcels_by_polygon(
+    *, dataset: ParcelDataset, polygon: GEOSGeometry, limit: int
+) -> QuerySet[Parcel]:
     return Parcel.objects.filter(dataset=dataset, geom__intersects=polygon).order_by("pid")[:limit]
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
 from parcels import load
 from parcels.models import AoiGrant, Parcel, ParcelDataset
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]  # told the parcels done so far; its result is ignored
 
 
 class DatasetExists(Exception):
@@ -32,7 +32,7 @@ class ImportReport:
     dropped_pids: list[str] = field(default_factory=list)
 
 
-def aoi_grant(*, user: AbstractBaseUser, aoi: str) -> AoiGrant:
+def aoi_grant(*, user: User, aoi: str) -> AoiGrant:
     """Let `user` see `aoi`'s parcels; granting twice is harmless."""
     grant, _ = AoiGrant.objects.get_or_create(user=user, aoi=aoi.lower())
     return grant
@@ -104,7 +104,12 @@ def _account(report: ImportReport, chunk: load.ParcelChunk) -> None:
     report.dropped_pids += chunk.dropped
 
 
-def _copy_postgis(dataset, chunks, report: ImportReport, progress: Progress | None) -> None:
+def _copy_postgis(
+    dataset: ParcelDataset,
+    chunks: Iterable[load.ParcelChunk],
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
     """Binary COPY straight into the parcel table, inside the caller's transaction.
 
     In binary COPY the server reads each value with its column type's receive function,
@@ -141,7 +146,12 @@ def _copy_postgis(dataset, chunks, report: ImportReport, progress: Progress | No
                 progress(len(chunk) + len(chunk.dropped))
 
 
-def _bulk_create(dataset, chunks, report: ImportReport, progress: Progress | None) -> None:
+def _bulk_create(
+    dataset: ParcelDataset,
+    chunks: Iterable[load.ParcelChunk],
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
     """SpatiaLite (the demo): Django's bulk_create, slower but portable."""
     for chunk in chunks:
         geoms = shapely.to_wkb(chunk.geoms_wgs84)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.contrib.gis.geos.error import GEOSException
 from django.db import DataError, IntegrityError, transaction
 
@@ -28,6 +28,9 @@ def scene_ingest(*, record: SceneRecord) -> Outcome:
     """Add one product with its assets, or leave the existing one alone."""
     if Scene.objects.filter(product_id=record.product_id).exists():
         return Outcome.PRESENT
+    footprint = GEOSGeometry(record.footprint_wkt, srid=4326)
+    if not isinstance(footprint, MultiPolygon):
+        raise ProductError(f"footprint is a {footprint.geom_type}, not a MultiPolygon")
     try:
         with transaction.atomic():
             scene = Scene.objects.create(
@@ -40,7 +43,7 @@ def scene_ingest(*, record: SceneRecord) -> Outcome:
                 processing_baseline=record.processing_baseline,
                 generation_time=record.generation_time,
                 cloud_cover=record.cloud_cover,
-                footprint=GEOSGeometry(record.footprint_wkt, srid=4326),
+                footprint=footprint,
                 epsg=record.epsg,
                 radiometric_offset=record.radiometric_offset,
                 source_format=record.source_format,

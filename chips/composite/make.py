@@ -26,9 +26,10 @@ from chips.raster.render import BandArray, Lut, cloud_share, render_composite
 def make_composite(job: ChipJob, message: dict[str, Any]) -> None:
     """Cut, render and record one composite of a job, and report it (a task's body)."""
     scene = Scene.objects.get(pk=message["scene_id"])
-    specs = tuple(ChipSpec.from_dict(d) for d in message["specs"])
+    red, green, blue = (ChipSpec.from_dict(d) for d in message["specs"])
     scl = ChipSpec.from_dict(message["scl"]) if message["scl"] else None
-    item = PlannedComposite(scene, specs, scl, message["key"], message["outline"])  # type: ignore[arg-type]
+    specs = (red, green, blue)
+    item = PlannedComposite(scene, specs, scl, message["key"], message["outline"])
     try:
         size = build_composite(
             item, lut=parse_lut(job.options.get("lut")), refresh=bool(message.get("refresh"))

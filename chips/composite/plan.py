@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import shapely
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from chips import cache, jobs, planning
 from chips.catalogue import selection
@@ -89,7 +89,12 @@ def _outline_in(epsg: int, outline_wkt: str | None) -> str | None:
     if not outline_wkt:
         return None
     project = selection.transformer(4326, epsg).transform
-    return shapely.transform(shapely.from_wkt(outline_wkt), project, interleaved=False).wkt
+    outline = shapely.from_wkt(outline_wkt)
+    return shapely.transform(
+        outline,
+        project,  # type: ignore[arg-type]  # types-shapely types no (x, y) callable
+        interleaved=False,
+    ).wkt
 
 
 def _cut_size(request: CompositeRequest, band: str) -> int:
@@ -102,7 +107,7 @@ def _cut_size(request: CompositeRequest, band: str) -> int:
     return request.chipsize if res == first else request.chipsize + 2 * max(res, first)
 
 
-def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeRequest) -> CompositePlan:
+def plan_composites(*, user: User, ip: str, request: CompositeRequest) -> CompositePlan:
     """One composite per acquisition (scenes holding all three bands), and the client's
     cache for this square, bands, lut and outline (one token each, so `<product>.png`
     names one file)."""
@@ -125,7 +130,7 @@ def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeReques
             band_assets = [assets.get((scene.pk, b)) for b in request.bands]
             if any(a is None for a in band_assets):
                 continue  # a product ingested without one of the bands: no composite
-            specs = tuple(
+            red, green, blue = (
                 planning.plan_chip(
                     scene=scene,
                     asset=a,
@@ -136,6 +141,7 @@ def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeReques
                 for a in band_assets
                 if a is not None
             )
+            specs = (red, green, blue)
             scl_asset = assets.get((scene.pk, "SCL")) if scene.level == Level.L2A else None
             scl = (
                 planning.plan_chip(
@@ -150,7 +156,7 @@ def plan_composites(*, user: AbstractBaseUser, ip: str, request: CompositeReques
             )
             native = _outline_in(scene.epsg, request.outline_wkt)
             key = composite_key(specs, request.lut, native)
-            items.append(PlannedComposite(scene, specs, scl, key, native))  # type: ignore[arg-type]
+            items.append(PlannedComposite(scene, specs, scl, key, native))
     except ChipError as exc:
         raise ArchiveUnavailable(str(exc)) from exc
     variant = "|".join([",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""])

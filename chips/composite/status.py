@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 
 from chips import cache
 from chips.composite.plan import CompositePlan, PlannedComposite
@@ -150,7 +151,7 @@ def png_facts(record: CachedChip) -> PngFacts:
     """The facts of a held composite (read without decoding pixels)."""
     try:
         with Image.open(cache.store_path(record.stored_path)) as image:
-            text = dict(image.text)  # type: ignore[attr-defined]
+            text = dict(image.text) if isinstance(image, PngImageFile) else {}
     except (OSError, ValueError):
         return PngFacts()
     cloud = text.get("cloud_share")

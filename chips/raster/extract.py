@@ -44,7 +44,7 @@ def band_grid(href: str) -> BandGrid:
     the answer is kept for the life of the process (a warm request opens no file)."""
     try:
         with raster_env(), rasterio.open(gdal_path(href)) as src:
-            return BandGrid(tuple(src.transform)[:6], src.width, src.height)  # type: ignore[arg-type]
+            return BandGrid(tuple(src.transform)[:6], src.width, src.height)
     except RasterioError as exc:
         raise SourceUnreadable(href, str(exc)) from exc
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import shapely
 from affine import Affine
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
@@ -192,7 +193,9 @@ def draw_outline(
 
 def outline_rings(outline: BaseGeometry | Iterable[Ring]) -> list[list[tuple[float, float]]]:
     """Every ring (exterior and holes) of a (multi)polygon or line, or the rings as given."""
-    if not isinstance(outline, BaseGeometry):
+    # shapely.Geometry, the base of every shapely geometry: types-shapely's BaseGeometry
+    # (its __new__ returns a GeometryCollection) does not narrow the union in mypy.
+    if not isinstance(outline, shapely.Geometry):
         return [[(float(x), float(y)) for x, y, *_ in ring] for ring in outline]
     rings: list[list[tuple[float, float]]] = []
     parts = getattr(outline, "geoms", [outline])

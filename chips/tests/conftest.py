@@ -1,16 +1,17 @@
-"""Fixtures for the chips tests: the synthetic demo archive, built once per session."""
+"""Fixtures of the chips tests (the shared ones are in the root conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+
+from chips.models import Scene
+from testing.raw_archive import build_archive
 
 
-@pytest.fixture(scope="session")
-def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """OUT of `manage.py make_demo_archive OUT --small` (both layouts, seed 0)."""
-    out = tmp_path_factory.mktemp("demo") / "archive"
-    call_command("make_demo_archive", str(out), "--small", "--seed", "0")
-    return out
+@pytest.fixture
+def archive(tmp_path_factory: pytest.TempPathFactory, chip_store: Path) -> dict[str, Scene]:
+    """The raw chip tests' catalogue (testing.raw_archive), chips going to this test's own
+    store. The band files are written once per session; the rows are the test's."""
+    return build_archive(tmp_path_factory.getbasetemp() / "raw-archive")

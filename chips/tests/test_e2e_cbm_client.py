@@ -4,7 +4,6 @@ equal to the counts of the source pixels inside the parcel."""
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 
@@ -20,7 +19,9 @@ from rasterstats import zonal_stats
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.ops import transform as shapely_transform
 
-from chips.tests.raw_chip_fixtures import asset_path, build_archive
+from chips.models import Scene
+from testing.auth import BasicAuth
+from testing.scenes import asset_path
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +32,10 @@ FIELD_UTM = [
 ]  # fmt: skip
 
 
-def test_scl_histogram_of_a_parcel(client, settings, tmp_path: Path, tmp_path_factory) -> None:
+def test_scl_histogram_of_a_parcel(
+    client, archive: dict[str, Scene], alice: User, auth: BasicAuth, tmp_path: Path
+) -> None:
     parcels = pytest.importorskip("parcels.models")
-    settings.CHIP_STORE = tmp_path / "store"
-    archive = build_archive(tmp_path_factory.getbasetemp() / "e2e-rasters")
 
     to_wgs84 = Transformer.from_crs(32631, 4326, always_xy=True)
     field_utm = ShapelyPolygon(FIELD_UTM)
@@ -45,15 +46,13 @@ def test_scl_histogram_of_a_parcel(client, settings, tmp_path: Path, tmp_path_fa
         dataset=dataset, pid="F1", crop_name="wheat", crop_code="1", area=int(field_utm.area),
         centroid=geom.centroid, geom=geom, geom_native=bytes(geom.transform(32631, clone=True).wkb),
     )  # fmt: skip
-    User.objects.create_user("cbm", password="cbm-password")
-    parcels.AoiGrant.objects.create(user=User.objects.get(username="cbm"), aoi="zz")
-    auth = base64.b64encode(b"cbm:cbm-password").decode()
+    parcels.AoiGrant.objects.create(user=alice, aoi="zz")
 
     url = (
         "/query/rawChipByParcelID?aoi=zz&year=2024&pid=F1&start_date=2024-06-01"
         "&end_date=2024-06-30&band=SCL&chipsize=1280"
     )
-    response = client.get(url, HTTP_AUTHORIZATION=f"Basic {auth}")
+    response = client.get(url, **auth)
     assert response.status_code == 200, response.content
     df = pd.read_json(io.StringIO(response.content.decode()))
     assert list(df.columns) == ["dates", "chips"]

@@ -3,7 +3,6 @@ recovery bookkeeping. The worker side is in test_workers.py."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import time
@@ -20,39 +19,13 @@ from pyproj import Transformer
 
 from chips import jobs, planning
 from chips.models import CachedChip, ChipJob, ClientCache, Scene
-from chips.tests.raw_chip_fixtures import (
-    P_OVERLAP_UTM31,
-    asset_path,
-    build_archive,
-    expected_window,
-    to_lonlat,
-)
+from testing.auth import basic, make_user
+from testing.rasters import expected_window
+from testing.raw_archive import P_OVERLAP_UTM31
+from testing.scenes import asset_path, to_lonlat
 
 URL = "/query/rawChipByLocation"
 LONLAT = to_lonlat(32631, *P_OVERLAP_UTM31)
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {
-        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-    }
-
-
-@pytest.fixture
-def store(settings, tmp_path: Path) -> Path:
-    settings.CHIP_STORE = tmp_path / "store"
-    return settings.CHIP_STORE
-
-
-@pytest.fixture
-def archive(tmp_path_factory: pytest.TempPathFactory, store: Path) -> dict[str, Scene]:
-    return build_archive(tmp_path_factory.getbasetemp() / "jobs-rasters")
-
-
-@pytest.fixture
-def auth() -> dict[str, str]:
-    User.objects.create_user("ana", password="secret-pw")
-    return basic("ana", "secret-pw")
 
 
 def params(**kw: str) -> dict[str, object]:
@@ -92,19 +65,18 @@ def test_async_answers_202_then_the_job_gives_the_result(client, auth, archive, 
 
 
 @pytest.mark.django_db
-def test_repeat_joins_the_running_job(client, auth, archive, store, settings) -> None:
+def test_repeat_joins_the_running_job(client, alice, auth, archive, chip_store, settings) -> None:
     settings.CHIP_REQUEST_WAIT_SECONDS = 0.3
     first = client.get(URL, params(onlylist="True"), **auth).json()
     assert len(first["chips"]) == 3
     # Another request is cutting these chips right now (its job is running).
-    user = User.objects.get(username="ana")
     lon, lat = LONLAT
     planned = planning.plan_raw(
         scenes=[Scene.objects.get(product_id=p) for p in first["chips"]], bands=["B04"],
         lon=lon, lat=lat, chipsize=1280, batch_labels=False,
     ).chips  # fmt: skip
     client_cache = ClientCache.objects.create(
-        user=user, ip="127.0.0.1", square=f"{lon:.6f}|{lat:.6f}|1280"
+        user=alice, ip="127.0.0.1", square=f"{lon:.6f}|{lat:.6f}|1280"
     )
     key = jobs.job_key(
         kind="raw", token=client_cache.token, chip_keys=[p.spec.key for p in planned]
@@ -117,7 +89,7 @@ def test_repeat_joins_the_running_job(client, auth, archive, store, settings) ->
     for _ in range(3):  # reloads: each waits, then answers the same job; nothing is cut
         response = client.get(URL, params(), **auth)
         assert response.status_code == 202 and response.json()["job"] == str(running.pk)
-    assert store_files(store) == [] and not CachedChip.objects.exists()
+    assert store_files(chip_store) == [] and not CachedChip.objects.exists()
     assert ChipJob.objects.count() == 1
     # A second open of the same key joins rather than opening another job.
     again, created = jobs.open_job(key=key, kind="raw", cache=client_cache, plan=[], total=3)
@@ -126,15 +98,15 @@ def test_repeat_joins_the_running_job(client, auth, archive, store, settings) ->
     ChipJob.objects.filter(pk=running.pk).update(updated=timezone.now() - dt.timedelta(hours=1))
     response = client.get(URL, params(), **auth)
     assert response.status_code == 200 and len(response.json()["chips"]) == 3
-    assert len(store_files(store)) == 3
+    assert len(store_files(chip_store)) == 3
     assert set(ChipJob.objects.values_list("status", flat=True)) == {"failed", "done"}
 
 
 @pytest.mark.django_db
-def test_unreadable_scene_reported_for_its_date(client, auth, archive, store) -> None:
+def test_unreadable_scene_reported_for_its_date(client, auth, archive, chip_store) -> None:
     broken = archive["A2"]
     asset = broken.assets.get(band="B04")
-    asset.href = str(store.parent / "gone" / "B04.jp2")
+    asset.href = str(chip_store.parent / "gone" / "B04.jp2")
     asset.save()
     response = client.get(URL, params(), **auth)
     assert response.status_code == 200
@@ -148,24 +120,24 @@ def test_unreadable_scene_reported_for_its_date(client, auth, archive, store) ->
     assert "gone/B04.jp2" in body["errors"][1]
     frame = pd.read_json(io.StringIO(response.content.decode()))
     assert list(frame.columns) == ["dates", "chips", "errors"] and len(frame) == 3
-    assert len(store_files(store)) == 2
+    assert len(store_files(chip_store)) == 2
 
 
 @pytest.mark.django_db
-def test_job_url_is_the_owners_only(client, auth, archive, store) -> None:
+def test_job_url_is_the_owners_only(client, auth, archive, chip_store) -> None:
     body = client.get(URL, params(), **auth).json()
     job = ChipJob.objects.get()
     url = f"/query/jobs/{job.pk}"
     mine = client.get(url, **auth).json()
     assert mine["status"] == "done" and mine["result"] == body
-    User.objects.create_user("eve", password="other-pw")
-    other = client.get(url, **basic("eve", "other-pw"))
+    make_user("eve")
+    other = client.get(url, **basic("eve"))
     assert other.status_code == 404 and other.json()["param"] == "job"
     assert Client().get(url).status_code == 401
 
 
 @pytest.mark.django_db
-def test_a_scene_reported_twice_counts_once(archive, store) -> None:
+def test_a_scene_reported_twice_counts_once(archive, chip_store) -> None:
     """A task redone after its worker died reports its scene again: no duplicate record,
     no progress counted twice."""
     user = User.objects.create(username="ana")
@@ -176,8 +148,9 @@ def test_a_scene_reported_twice_counts_once(archive, store) -> None:
     plan = [("d1", "k1", record.file_name), ("d2", "k2", "other.B04.tif")]
     job, _ = jobs.open_job(key="j", kind="raw", cache=cache, plan=plan, total=2)
     for _ in range(2):
-        job = jobs.report_scene(job.pk, chip_keys=["k1"], records=[record])
-    assert (job.done, job.status) == (1, "running")
+        reported = jobs.report_scene(job.pk, chip_keys=["k1"], records=[record])
+    assert reported is not None and (reported.done, reported.status) == (1, "running")
     assert CachedChip.objects.filter(cache=cache).count() == 1
-    job = jobs.report_scene(job.pk, chip_keys=["k2"], records=[], failed={"k2": "unreadable"})
-    assert (job.done, job.status, job.errors) == (2, "done", {"d2": "unreadable"})
+    done = jobs.report_scene(job.pk, chip_keys=["k2"], records=[], failed={"k2": "unreadable"})
+    assert done is not None
+    assert (done.done, done.status, done.errors) == (2, "done", {"d2": "unreadable"})

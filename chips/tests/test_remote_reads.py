@@ -8,7 +8,6 @@ the whole file.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import threading
@@ -19,13 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from django.contrib.auth.models import User
 from pyproj import Transformer
 
-from chips.models import Asset, Scene
-from chips.tests.raw_chip_fixtures import expected_window, footprint_of
+from testing.auth import BasicAuth
+from testing.rasters import expected_window
+from testing.scenes import footprint_of, make_scene
 
-PRODUCT = "S2A_MSIL2A_20200219T112111_N0214_R037_T29RKH_20200219T123947"
+# S2A_MSIL2A_20200219T112111_N0214_R037_T29RKH_20200219T123947, as the real files are.
+SENSING = dt.datetime(2020, 2, 19, 11, 21, 11, tzinfo=dt.UTC)
+GENERATED = dt.datetime(2020, 2, 19, 12, 39, 47, tzinfo=dt.UTC)
 
 
 class RangeServer(ThreadingHTTPServer):
@@ -97,31 +98,23 @@ def cog_server(real_fixtures: Path) -> Iterator[RangeServer]:
 
 @pytest.mark.django_db
 def test_chip_from_an_http_href_equals_the_local_pixels(
-    client, settings, tmp_path: Path, cog_server: RangeServer, real_fixtures: Path
+    client,
+    chip_store: Path,
+    auth: BasicAuth,
+    tmp_path: Path,
+    cog_server: RangeServer,
+    real_fixtures: Path,
 ) -> None:
-    settings.CHIP_STORE = tmp_path / "store"
     local = real_fixtures / "cog-l2a-29RKH" / "B04.tif"
     with rasterio.open(local) as src:
         left, bottom, right, top = src.bounds
         file_size = local.stat().st_size
     href = f"http://127.0.0.1:{cog_server.server_address[1]}/B04.tif"
-    sensing = dt.datetime(2020, 2, 19, 11, 21, 11, tzinfo=dt.UTC)
-    scene = Scene.objects.create(
-        product_id=PRODUCT,
-        mission="S2A",
-        level="LEVEL2A",
-        tile="29RKH",
-        relative_orbit=37,
-        sensing_time=sensing,
-        processing_baseline="02.14",
-        footprint=footprint_of(32629, left, bottom, right, top),
-        epsg=32629,
-        source_format="stac",
-        source_href=href.rsplit("/", 1)[0],
-    )
-    Asset.objects.create(scene=scene, band="B04", resolution=10, href=href)
-    User.objects.create_user("cbm", password="cbm-password")
-    auth = "Basic " + base64.b64encode(b"cbm:cbm-password").decode()
+    make_scene(
+        tile="29RKH", sensing=SENSING, orbit=37, baseline="02.14", generated=GENERATED,
+        footprint=footprint_of(32629, left, bottom, right, top), bands={"B04": (href, 10)},
+        offset=0, source_href=href.rsplit("/", 1)[0], cloud_cover=None,
+    )  # fmt: skip
 
     x, y = left + 40_050.0, top - 52_030.0
     lon, lat = Transformer.from_crs(32629, 4326, always_xy=True).transform(x, y)
@@ -135,7 +128,7 @@ def test_chip_from_an_http_href_equals_the_local_pixels(
             "band": "B04",
             "chipsize": 5120,
         },
-        HTTP_AUTHORIZATION=auth,
+        **auth,
     )
     assert response.status_code == 200, response.content
     answer = response.json()

@@ -8,14 +8,11 @@ broker on 127.0.0.1:5672. Extractions are counted from the workers' own log line
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,23 +22,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
-from kombu import pools as kombu_pools
 
 from chips.models import CachedChip, ChipJob, Scene
 from chips.tasks import cut_scene_chips
-from chips.tests.raw_chip_fixtures import (
-    P_OVERLAP_UTM31,
-    build_archive,
-    footprint_of,
-    make_scene,
-    to_lonlat,
-    write_band,
-)
+from testing import composite_archive as fx
+from testing.auth import BasicAuth, basic, make_user
+from testing.rasters import write_band
+from testing.raw_archive import P_OVERLAP_UTM31, build_archive
+from testing.scenes import footprint_of, make_scene, to_lonlat
+from testing.workers import Broker, Worker, start_workers, stop_workers
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("TEST_BROKER_URL", "")
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 pytestmark = [
@@ -51,100 +43,6 @@ pytestmark = [
 ]
 LONLAT = to_lonlat(32631, *P_OVERLAP_UTM31)
 EXTRACTED = re.compile(r"extracted chip (\w+)")
-
-
-class Worker:
-    """One `celery worker` process (prefork, one child) and its log file."""
-
-    def __init__(self, name: str, log: Path, proc: subprocess.Popen) -> None:
-        self.name, self.log, self.proc = name, log, proc
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def children(self) -> list[int]:
-        pids: list[int] = []
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            pids += [int(p) for p in (task / "children").read_text().split()]
-        return pids
-
-
-def start_workers(
-    *, broker: str, count: int, queue: str, store: Path, folder: Path
-) -> list[Worker]:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "CBMWEB_DEMO": "1",
-        "DATABASE_URL": (
-            f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "CELERY_BROKER_URL": broker,
-        "CHIP_STORE": str(store),
-    }
-    if broker.startswith("amqp"):
-        # Celery 5 has no amqp:// result backend (the settings default it to the broker URL).
-        env["CELERY_RESULT_BACKEND"] = "rpc://"
-    celery = str(Path(sys.executable).parent / "celery")
-    workers = []
-    for i in range(count):
-        name = f"w{i}-{queue}"
-        log = folder / f"{name}.log"
-        cmd = [celery, "-A", "cbmweb", "worker", "--pool=prefork", "--concurrency=1",
-               "-n", f"{name}@%h", "-Q", queue, "--loglevel=INFO", "-f", str(log),
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
-        workers.append(Worker(name, log, proc))
-    deadline = time.monotonic() + 60
-    while not all(" ready." in w.text() for w in workers):
-        if time.monotonic() > deadline or any(w.proc.poll() is not None for w in workers):
-            stop_workers(workers)
-            logs = "\n".join(w.text()[-2000:] for w in workers)
-            raise RuntimeError(f"workers did not start:\n{logs}")
-        time.sleep(0.2)
-    return workers
-
-
-def stop_workers(workers: list[Worker]) -> None:
-    for w in workers:
-        if w.proc.poll() is None:
-            w.proc.send_signal(signal.SIGTERM)
-    for w in workers:
-        try:
-            w.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            for pid in w.children():
-                os.kill(pid, signal.SIGKILL)
-            w.proc.kill()
-            w.proc.wait()
-
-
-class Broker:
-    """Points this process's Celery app at a real broker and a queue of its own."""
-
-    def __init__(self, url: str, queue: str) -> None:
-        self.app = cut_scene_chips.app
-        self.url, self.queue = url, queue
-        self.saved = {k: self.app.conf[k] for k in ("broker_url", "task_always_eager",
-                                                    "task_default_queue")}  # fmt: skip
-
-    def _reset(self) -> None:
-        # The producer pool and the queue table were built from the old configuration.
-        # kombu keeps its pools in a registry keyed by connection: start both afresh.
-        self.app._pool = None
-        self.app.__dict__.pop("amqp", None)
-        kombu_pools.reset()
-
-    def use(self, *, eager: bool = False) -> None:
-        if eager:
-            self.app.conf.update(self.saved)
-        else:
-            self.app.conf.update(
-                broker_url=self.url, task_always_eager=False, task_default_queue=self.queue
-            )
-        self._reset()
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +86,7 @@ def new_lines(workers: list[Worker], offsets: dict[str, int]) -> dict[str, str]:
     return {w.name: w.text()[offsets[w.name] :] for w in workers}
 
 
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
-
-
-def batch(client: Client, auth: dict, tiles: list[str], bands: list[str], **extra) -> tuple:
+def batch(client: Client, auth: BasicAuth, tiles: list[str], bands: list[str], **extra) -> tuple:
     lon, lat = LONLAT
     body = {"lon": lon, "lat": lat, "tiles": tiles, "bands": bands, "chipsize": 1280, **extra}
     response = client.post("/query/rawChipsBatch", body, content_type="application/json", **auth)
@@ -209,10 +102,10 @@ def test_work_spreads_over_both_and_matches_in_process(
 ) -> None:
     workers, offsets = on_workers
     scenes = build_archive(tmp_path / "rasters")
-    User.objects.create_user("ana", password="pw-ana")
+    make_user("ana")
     # The scenes that hold the point (the zone-border pair lies elsewhere).
     tiles = [scenes[k].product_id for k in ("A1", "B1", "A2", "A3old", "A3new")]
-    status, body = batch(Client(), basic("ana", "pw-ana"), tiles, ["B04", "SCL"])
+    status, body = batch(Client(), basic("ana"), tiles, ["B04", "SCL"])
     assert status == 200, body
     assert len(body["chips"]) == 2 * len(tiles)
     logs = new_lines(workers, offsets)
@@ -226,8 +119,8 @@ def test_work_spreads_over_both_and_matches_in_process(
     # The embedded path (no broker) writes the very same bytes.
     cut_scene_chips.app.conf.update(task_always_eager=True)
     settings.CHIP_STORE = tmp_path / "in-process"
-    User.objects.create_user("bo", password="pw-bo")
-    status, in_process = batch(Client(), basic("bo", "pw-bo"), tiles, ["B04", "SCL"])
+    make_user("bo")
+    status, in_process = batch(Client(), basic("bo"), tiles, ["B04", "SCL"])
     assert status == 200 and in_process["dates"] == body["dates"]
     assert stored(settings.CHIP_STORE) == on_workers_files
 
@@ -235,11 +128,11 @@ def test_work_spreads_over_both_and_matches_in_process(
 def test_ten_identical_requests_cut_each_chip_once(on_workers, tmp_path: Path) -> None:
     workers, offsets = on_workers
     build_archive(tmp_path / "rasters")
-    User.objects.create_user("ana", password="pw-ana")
-    auth = basic("ana", "pw-ana")
+    make_user("ana")
+    auth = basic("ana")
     lon, lat = LONLAT
-    params = {"lon": lon, "lat": lat, "start_date": "2024-06-01", "end_date": "2024-07-31",
-              "band": "B04"}  # fmt: skip
+    params = {"lon": str(lon), "lat": str(lat), "start_date": "2024-06-01",
+              "end_date": "2024-07-31", "band": "B04"}  # fmt: skip
     answers: list[tuple[int, dict]] = []
     gate = threading.Barrier(10)
 
@@ -296,8 +189,8 @@ def big_jp2_scenes(folder: Path, count: int) -> list[Scene]:
 def test_worker_killed_mid_task_every_chip_delivered(on_workers, tmp_path: Path, settings) -> None:
     workers, offsets = on_workers
     scenes = big_jp2_scenes(tmp_path / "jp2", 3)
-    User.objects.create_user("ana", password="pw-ana")
-    auth = basic("ana", "pw-ana")
+    make_user("ana")
+    auth = basic("ana")
     tiles = [s.product_id for s in scenes]
     bands = ["B02", "B03", "B04", "B08"]
     client = Client()
@@ -342,17 +235,15 @@ def test_worker_killed_mid_task_every_chip_delivered(on_workers, tmp_path: Path,
     for chip in answer["chips"]:
         download = client.get(chip)
         assert download.status_code == 200
-        assert b"".join(download.streaming_content)[:4] == b"II*\x00"
+        assert download.getvalue()[:4] == b"II*\x00"
     assert list(Path(settings.CHIP_STORE).rglob(".part-*")) == []  # no partial file left
 
 
 def test_composite_page_on_the_workers(on_workers, tmp_path: Path) -> None:
-    from chips.tests import composite_fixtures as fx
-
     workers, offsets = on_workers
     scenes = fx.make_scenes(tmp_path / "archive", 3)
     client = Client()
-    client.force_login(User.objects.create_user("ana", password="pw-ana"))
+    client.force_login(make_user("ana"))
     lon, lat = fx.centre_lonlat()
     url = (f"/query/chipsByLocation?lon={lon:.7f}&lat={lat:.7f}&start_date=2024-05-01"
            "&end_date=2024-06-30&format=json")  # fmt: skip
@@ -362,7 +253,7 @@ def test_composite_page_on_the_workers(on_workers, tmp_path: Path) -> None:
         time.sleep(0.1)
     assert body["state"] == "done" and body["dates"] == [s.sensing_key for s in scenes]
     for chip in body["chips"]:
-        png = b"".join(client.get(chip).streaming_content)
+        png = client.get(chip).getvalue()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
     made = [m for t in new_lines(workers, offsets).values()
             for m in re.findall(r"composite of scene (\d+)", t)]  # fmt: skip
@@ -379,22 +270,20 @@ def amqp_up() -> bool:
 
 
 @pytest.mark.skipif(not amqp_up(), reason="no RabbitMQ on 127.0.0.1:5672")
-def test_rabbitmq_worker_smoke(tmp_path: Path, settings) -> None:
+def test_rabbitmq_worker_smoke(tmp_path: Path, chip_store: Path) -> None:
     queue = f"chips-test-{uuid.uuid4().hex[:8]}"
-    settings.CHIP_STORE = tmp_path / "store"
     build_archive(tmp_path / "rasters")
-    workers = start_workers(broker=AMQP, count=1, queue=queue, store=settings.CHIP_STORE,
-                            folder=tmp_path)  # fmt: skip
+    workers = start_workers(broker=AMQP, count=1, queue=queue, store=chip_store, folder=tmp_path)
     broker = Broker(AMQP, queue)
     try:
         broker.use()
-        User.objects.create_user("ana", password="pw-ana")
+        make_user("ana")
         lon, lat = LONLAT
         response = Client().get(
             "/query/rawChipByLocation",
-            {"lon": lon, "lat": lat, "start_date": "2024-06-01", "end_date": "2024-06-30",
-             "band": "B04"},
-            **basic("ana", "pw-ana"),
+            {"lon": str(lon), "lat": str(lat), "start_date": "2024-06-01",
+             "end_date": "2024-06-30", "band": "B04"},
+            **basic("ana"),
         )  # fmt: skip
         assert response.status_code == 200 and len(response.json()["chips"]) == 3
         assert len(EXTRACTED.findall(workers[0].text())) == 3

@@ -1,15 +1,18 @@
 """/dump/<token>/<file>: cached chip files, without credentials (the CbM client downloads
-them that way). Only a file recorded for that token is served; anything else is 404."""
+them that way). Only a file recorded for that token is served; anything else is 404. Also
+its entry in the OpenAPI schema (a drf-spectacular hook)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 
 from chips.cache import dump_file
 from common.errors import NotFound
 from common.http_errors import error_response
+from common.schema import ERROR_COMPONENT, ERROR_SCHEMA
 from ops.accounting import record_owner
 
 # What the cache ever names: <product>.<band>.tif (raw) or <product>.png (composites).
@@ -22,7 +25,7 @@ def not_found() -> HttpResponse:
     return error_response(NotFound("no such file in this cache"))
 
 
-def serve(request: HttpRequest, token: str, file_name: str) -> HttpResponse:
+def serve(request: HttpRequest, token: str, file_name: str) -> HttpResponse | FileResponse:
     if not TOKEN.match(token) or not FILE_NAME.match(file_name):
         return not_found()
     found = dump_file(token=token, file_name=file_name)
@@ -38,3 +41,48 @@ def serve(request: HttpRequest, token: str, file_name: str) -> HttpResponse:
     # The token is a credential of sorts: keep the file out of shared caches.
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def add_to_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS: publish GET /dump/{token}/{file_name} (this view
+    is plain Django, outside DRF, to stay fast; so the generator does not see it)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
+    error = {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}
+    result["paths"]["/dump/{token}/{file_name}"] = {
+        "get": {
+            "operationId": "dump_retrieve",
+            "description": "A file of a client's chip cache, at the path a chip answer lists: "
+            "a raw chip `<product>.<band>.tif` (GeoTIFF) or a composite `<product>.png`. "
+            "No credentials: the token is the secret. A flushed file answers 404.",
+            "parameters": [
+                _path_parameter("token", TOKEN, "the cache's token, from a chip answer"),
+                _path_parameter("file_name", FILE_NAME, "<product>.<band>.tif or <product>.png"),
+            ],
+            "tags": ["dump"],
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "the file",
+                    "content": dict.fromkeys(CONTENT_TYPES.values(), binary),
+                },
+                "404": {
+                    "description": "no such file in this cache",
+                    "content": {"application/json": error},
+                },
+            },
+        }
+    }
+    return result
+
+
+def _path_parameter(name: str, pattern: re.Pattern[str], description: str) -> dict[str, Any]:
+    schema = {"type": "string", "pattern": pattern.pattern}
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }

@@ -4,33 +4,39 @@ errors answer as readable pages for browsers (JSON for API clients)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from chips import delivery
-from chips.composite.params import parse_bands, parse_lut
 from chips.composite.plan import CompositeRequest, plan_composites
 from chips.composite.status import ChipState, cloud_text, job_progress
 from chips.composite.work import ensure_work
 from chips.raster.bands import BAND_RESOLUTION
-from chips.web.api import parse_chipsize, parse_level
+from chips.web import serializers as s
+from chips.web.api import caller
 from common.errors import NotFound
 from common.negotiation import wants_json
-from common.params import get_bool, get_date_window, get_float
+from common.schema import error_responses
 from ops.client_ip import client_ip
-from parcels.selectors import parcel_from_params
+from parcels.selectors import parcel_get
 
 COLUMNS = 8
 LIMIT_HINT = "shorten the date window"
 # The views answer HttpResponses themselves; these only let content negotiation accept a
 # browser's `text/html` (JSON first, so `*/*` clients get DRF's own errors as JSON).
 PAGE_RENDERERS = [JSONRenderer, TemplateHTMLRenderer]
+PAGE_ANSWERS = {
+    (200, "text/html"): OpenApiResponse(str, description="the page of chips"),
+    (200, "application/json"): OpenApiResponse(
+        s.CompositeAnswer, description="format=json (or no text/html in Accept)"
+    ),
+}
 
 
 class CompositePage(APIView):
@@ -39,32 +45,43 @@ class CompositePage(APIView):
 
     renderer_classes = PAGE_RENDERERS
     error_pages = True
+    http_method_names = ["get", "options"]  # as the function views had it: no HEAD
 
 
+@extend_schema(
+    parameters=[s.ChipsByLocationQuery, s.CompositeJobQuery],
+    responses={**PAGE_ANSWERS, **error_responses(400, 401, 404, 429, 503, html=True)},
+)
 class ChipsByLocation(CompositePage):
     """GET chipsByLocation: the composites around lon/lat, as a page or JSON."""
 
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
-        if params.get("job"):
-            return _job_answer(request, params["job"])
-        lon = get_float(params, "lon", lo=-180, hi=180)
-        lat = get_float(params, "lat", lo=-90, hi=90)
-        composite = CompositeRequest(lon=lon, lat=lat, **_composite_params(params))
+        job = s.CompositeJobQuery.validated(params)["job"]
+        if job:
+            return _job_answer(request, job)
+        values = s.ChipsByLocationQuery.validated(params)
+        lon, lat = values["lon"], values["lat"]
+        composite = CompositeRequest(**values)
         heading = f"Chips at {_lonlat_text(lon, lat)}"
         hidden = [("lon", f"{lon:g}"), ("lat", f"{lat:g}")]
         return _answer(request, composite, heading=heading, facts=[], hidden=hidden)
 
 
+@extend_schema(
+    parameters=[s.ChipsByParcelQuery, s.CompositeJobQuery],
+    responses={**PAGE_ANSWERS, **error_responses(400, 401, 403, 404, 429, 503, html=True)},
+)
 class ChipsByParcelId(CompositePage):
     """GET chipsByParcelID / chipsByParcelId: the composites of a parcel, outlined."""
 
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
-        if params.get("job"):
-            return _job_answer(request, params["job"])
-        values = _composite_params(params)
-        parcel = parcel_from_params(user=request.user, params=params)
+        job = s.CompositeJobQuery.validated(params)["job"]
+        if job:
+            return _job_answer(request, job)
+        values = s.ChipsByParcelQuery.validated(params)
+        parcel = parcel_get(user=request.user, key=values.pop("dataset"), pid=values.pop("pid"))
         centre = parcel.centroid
         composite = CompositeRequest(
             lon=centre.x, lat=centre.y, outline_wkt=parcel.geom.wkt, **values
@@ -86,26 +103,10 @@ class ChipsByParcelId(CompositePage):
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
     """`job=<id>`: where that composite job of the caller stands (what the page polls).
     It only reads: a poll never plans nor starts any work."""
-    job = delivery.job_of(user=request.user, job_id=job_id)
+    job = delivery.job_of(user=caller(request), job_id=job_id)
     if job.kind != "composite":
         raise NotFound("no such composite job", param="job")
     return JsonResponse(job_progress(job))
-
-
-def _composite_params(params: Mapping[str, str]) -> dict[str, Any]:
-    start, end = get_date_window(params)
-    level = parse_level(params.get("plevel"))
-    bands = parse_bands(params.get("bands"), plevel=level)
-    lut = parse_lut(params.get("lut"))
-    return {
-        "start": start,
-        "end": end,
-        "level": level,
-        "bands": bands,
-        "lut": lut,
-        "chipsize": parse_chipsize(params),
-        "refresh": get_bool(params, "refresh"),
-    }
 
 
 def _answer(
@@ -116,7 +117,7 @@ def _answer(
     facts: list[tuple[str, str]],
     hidden: list[tuple[str, str]],
 ) -> HttpResponse:
-    plan = plan_composites(user=request.user, ip=client_ip(request), request=composite)
+    plan = plan_composites(user=caller(request), ip=client_ip(request), request=composite)
     status = ensure_work(plan, limit_hint=LIMIT_HINT)
     cells = [_cell(c) for c in status.chips]
     if wants_json(request):

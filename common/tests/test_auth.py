@@ -1,22 +1,11 @@
 """HTTP Basic as the CbM client sends it: realm, remembered credentials, invalidation."""
 
-import base64
-
-import pytest
-from django.contrib.auth import get_user_model
-from django.core.cache import caches
+from django.contrib.auth.models import User
 from django.test import Client
 
+from testing.auth import basic
 
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
-
-
-@pytest.fixture
-def alice(db):
-    caches["default"].clear()
-    return get_user_model().objects.create_user("alice", password="s3cret-pass")
+# alice (root conftest.py) has the password "s3cret-pass" (testing.auth.PASSWORD).
 
 
 def test_missing_credentials_answer_401_with_the_cbmweb_realm(client: Client, db) -> None:
@@ -38,9 +27,12 @@ def test_remembered_credentials_skip_the_hasher(client: Client, alice, monkeypat
     user_class = type(alice)
     calls: list[str] = []
     original = user_class.check_password
-    monkeypatch.setattr(
-        user_class, "check_password", lambda self, raw: calls.append(raw) or original(self, raw)
-    )
+
+    def counted(self: User, raw: str) -> bool:
+        calls.append(raw)
+        return original(self, raw)
+
+    monkeypatch.setattr(user_class, "check_password", counted)
     assert client.get("/query/info", **basic("alice", "s3cret-pass")).status_code == 200
     assert calls == []
 

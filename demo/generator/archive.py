@@ -39,10 +39,22 @@ def _footprint(
         (ax, ay), (bx, by) = (to_tile.transform(*pt) for pt in edge_national)
         far = 1e6
         east = shapely.Polygon([(ax, ay), (bx, by), (bx + far, by), (ax + far, ay)])
-        area = area.intersection(east)
+        clipped = area.intersection(east)
+        if not isinstance(clipped, shapely.Polygon):  # a box cut along one line
+            raise ValueError(f"the swath edge leaves a {clipped.geom_type} of the window")
+        area = clipped
     area = shapely.geometry.polygon.orient(area, 1.0)
     to_ll = Transformer.from_crs(crop.grid.epsg, 4326, always_xy=True)
     return [to_ll.transform(x, y) for x, y in area.exterior.coords]
+
+
+def _xy_through(tr: Transformer) -> Callable[[np.ndarray], np.ndarray]:
+    """shapely.transform's callable: an (n, 2) array of coordinates through `tr`."""
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+
+    return project
 
 
 def _scl_stats(scl: np.ndarray) -> tuple[float, float, dict[int, float]]:
@@ -71,7 +83,8 @@ def build_archive(
     bbox = site.ground_bbox_national()
     layout = fields.make_layout(bbox, _rng(seed, "fields"))
     to_nat = Transformer.from_crs(32631, NATIONAL_EPSG, always_xy=True)
-    edge = tuple(to_nat.transform(*pt) for pt in site.swath_edge_zone31())
+    (ax, ay), (bx, by) = site.swath_edge_zone31()
+    edge = (to_nat.transform(ax, ay), to_nat.transform(bx, by))
     grounds = {
         (tile, res): scene_pixels.TileGround.build(site.crops[tile], res, layout, edge)
         for tile in TILES
@@ -138,12 +151,7 @@ def build_archive(
     windows = []
     for crop in site.crops.values():
         tr = Transformer.from_crs(crop.grid.epsg, NATIONAL_EPSG, always_xy=True)
-        windows.append(
-            shapely.transform(
-                shapely.box(*crop.bounds),
-                lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])),
-            )
-        )
+        windows.append(shapely.transform(shapely.box(*crop.bounds), _xy_through(tr)))
     n_parcels = write_parcels(
         layout,
         shapely.union_all(windows),

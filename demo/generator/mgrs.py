@@ -7,7 +7,7 @@ latitude band letter picks which 2000 km cycle the row letter means.
 Sentinel-2 tiles (109.8 km) start at the square's north-west corner, snapped outward onto a
 60 m lattice (counted from the false easting/northing origin) so that the 10, 20 and 60 m
 grids share the corner: that is why real tiles start at x = 99960, 499980 or 600000. The
-real MTD_TL.xml files in the fixtures prove it (chips/tests/test_demo_archive.py).
+real MTD_TL.xml files in the fixtures prove it (demo/tests/test_demo_archive.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from demo.generator import naming
 from demo.generator.calendar import Datatake
 from demo.generator.site import CropWindow
 
@@ -48,9 +49,14 @@ class Product:
     @property
     def product_id(self) -> str:
         t = self.take
-        return (
-            f"{t.mission}_MSI{self.level}_{t.key}_N{t.baseline.replace('.', '')}"
-            f"_R{t.relative_orbit:03d}_T{self.tile}_{self.generation:%Y%m%dT%H%M%S}"
+        return naming.product_id(
+            mission=t.mission,
+            level=self.level,
+            sensing=t.sensing,
+            baseline=t.baseline,
+            relative_orbit=t.relative_orbit,
+            tile=self.tile,
+            generation=self.generation,
         )
 
     @property

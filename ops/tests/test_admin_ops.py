@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,7 +11,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from ops.models import RequestLog, UserQuota
+from ops.models import UserQuota
+from ops.tests.support import request_log_row
+from testing.auth import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -19,40 +22,24 @@ DAILY = "/admin/ops/usagesummary/"
 PAGES = [LOG, DAILY, "/admin/auth/user/"]
 
 
-def log(when: datetime, *, user=None, ip="198.51.100.1", status=200, cut=0, endpoint="info"):
-    return RequestLog.objects.create(
-        time=when,
-        ip=ip,
-        user=user,
-        username=user.username if user else "",
-        method="GET",
-        endpoint=endpoint,
-        status=status,
-        duration_ms=3.0,
-        chips_cut=cut,
-        bytes_sent=10,
-    )
-
-
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+log = partial(request_log_row, endpoint="info", size=10, duration_ms=3.0)
 
 
 @pytest.fixture
 def alice(db):
     """Here on the real URL map (the conftest's users come with the test one)."""
-    return get_user_model().objects.create_user("alice", "alice@example.org", "x")
+    return make_user("alice", email="alice@example.org")
 
 
 @pytest.fixture
 def bob(db):
-    return get_user_model().objects.create_user("bob", "bob@example.org", "x")
+    return make_user("bob", email="bob@example.org")
 
 
 @pytest.fixture
 def staff_client(db):
-    user = get_user_model().objects.create_user("operator", password="x", is_staff=True)
+    """Staff with the ops and user admin permissions (not the shared staff: no permission)."""
+    user = make_user("operator", is_staff=True)
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label__in=["ops", "auth"],

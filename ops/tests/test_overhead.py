@@ -17,7 +17,7 @@ from django.db import close_old_connections
 from django.test import RequestFactory
 
 from ops.models import RequestLog
-from ops.tests.conftest import MIDDLEWARE
+from ops.tests.support import MIDDLEWARE
 
 REQUESTS = 2000
 BLOCK = 200

@@ -13,7 +13,8 @@ from django.utils import timezone
 from common.errors import QuotaExceeded
 from ops.models import RequestLog, UserQuota
 from ops.quotas import check_chip_quota, count_hit
-from ops.tests.conftest import basic, fresh_window
+from ops.tests.support import fresh_window
+from testing.auth import basic
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ops.client_ip import client_ip
 from ops.models import RequestLog
-from ops.tests.conftest import basic
+from testing.auth import basic
 
 pytestmark = pytest.mark.django_db
 

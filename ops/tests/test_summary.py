@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from ops.chart import usage_chart
-from ops.models import RequestLog
 from ops.summary import usage_by_ip, usage_by_user, usage_per_day
+from ops.tests.support import request_log_row as log
 
 pytestmark = pytest.mark.django_db
 
@@ -20,23 +20,6 @@ DAY = date(2025, 6, 15)
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BRUSSELS)
-
-
-def log(when: datetime, *, user=None, ip="198.51.100.1", status=200, cut=0, cached=0, size=0):
-    return RequestLog.objects.create(
-        time=when,
-        ip=ip,
-        user=user,
-        username=user.username if user else "",
-        method="GET",
-        endpoint="rawChipByLocation",
-        params={},
-        status=status,
-        duration_ms=12.5,
-        chips_cut=cut,
-        chips_cached=cached,
-        bytes_sent=size,
-    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.test import Client
 
 from parcels.access import user_aois
 from parcels.models import AoiGrant
-from parcels.tests.conftest import basic
+from testing.auth import basic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 SQUARE = "4_51-6_51-6_53-4_53"
@@ -37,9 +37,7 @@ def test_other_aoi_is_403_whether_or_not_it_exists(
 ) -> None:
     client = Client()
     for year in (2023, 1999):  # an existing and a missing dataset answer alike
-        response = client.get(
-            url, {"aoi": "nl", "year": year, **params}, **basic("atuser", "at-pass")
-        )
+        response = client.get(url, {"aoi": "nl", "year": year, **params}, **basic("atuser"))
         assert response.status_code == 403
         assert response.json() == {"error": "no access to AOI 'nl'", "param": "aoi"}
 
@@ -50,16 +48,14 @@ def test_post_polygon_other_aoi_is_403(samples: Path, at_user) -> None:  # noqa:
         "/query/parcelsByPolygon?aoi=nl&year=2023",
         data=json.dumps(geometry),
         content_type="application/json",
-        **basic("atuser", "at-pass"),
+        **basic("atuser"),
     )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("url,params", REQUESTS[:2] + REQUESTS[4:6])
 def test_granted_aoi_is_answered(samples: Path, nl_user, url: str, params: dict) -> None:  # noqa: ANN001
-    response = Client().get(
-        url, {"aoi": "nl", "year": 2023, **params}, **basic("nluser", "nl-pass")
-    )
+    response = Client().get(url, {"aoi": "nl", "year": 2023, **params}, **basic("nluser"))
     assert response.status_code == 200
 
 
@@ -74,8 +70,7 @@ def test_selector_refuses_before_lookup(samples: Path, at_user) -> None:  # noqa
 
 @pytest.mark.parametrize("url", ["/query/parcelByID?aoi=nl&year=2023&pid=1", "/query/info"])
 def test_no_or_wrong_credentials_is_401_with_realm(samples: Path, nl_user, url: str) -> None:  # noqa: ANN001
-    for headers in ({}, basic("nluser", "wrong")):
-        response = Client().get(url, **headers)
+    for response in (Client().get(url), Client().get(url, **basic("nluser", "wrong"))):
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == 'Basic realm="cbmweb"'
 

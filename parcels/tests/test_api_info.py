@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from parcels.tests.conftest import basic
+from testing.auth import basic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 
@@ -24,12 +24,12 @@ def test_staff_sees_every_aoi(samples: Path, staff_client: Client) -> None:
 
 
 def test_granted_user_sees_only_their_aois(samples: Path, nl_user) -> None:  # noqa: ANN001
-    body = Client().get("/query/info", **basic("nluser", "nl-pass")).json()
+    body = Client().get("/query/info", **basic("nluser")).json()
     assert set(body["aois"]) == {"nl"}
 
 
 def test_ptype_datasets_get_their_own_examples(samples: Path, staff_client: Client) -> None:
-    from parcels.tests.conftest import SAMPLES, import_sample
+    from parcels.tests.samples import SAMPLES, import_sample
 
     import_sample(samples, SAMPLES["nl"], ptype="g")
     nl = staff_client.get("/query/info").json()["aois"]["nl"]

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from django.test import Client
 
-from parcels.tests.conftest import SAMPLES, read_source
+from parcels.tests.samples import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 
@@ -20,7 +20,8 @@ def test_answers_the_parcel(samples: Path, staff_client: Client, url: str, code:
     source = read_source(samples, sample)
     parcel = list(source.values())[7]
     response = staff_client.get(
-        url, {"aoi": sample.aoi, "year": sample.year, "pid": parcel.pid, "withGeometry": "True"}
+        url,
+        {"aoi": sample.aoi, "year": str(sample.year), "pid": parcel.pid, "withGeometry": "True"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -37,13 +38,13 @@ def test_answers_the_parcel(samples: Path, staff_client: Client, url: str, code:
 
 
 def test_unknown_pid_is_404(samples: Path, staff_client: Client) -> None:
-    response = staff_client.get("/query/parcelByID", {"aoi": "nl", "year": 2023, "pid": "nope"})
+    response = staff_client.get("/query/parcelByID", {"aoi": "nl", "year": "2023", "pid": "nope"})
     assert response.status_code == 404
     assert response.json()["param"] == "pid"
 
 
 def test_unknown_dataset_is_404(samples: Path, staff_client: Client) -> None:
-    response = staff_client.get("/query/parcelByID", {"aoi": "nl", "year": 2022, "pid": "1"})
+    response = staff_client.get("/query/parcelByID", {"aoi": "nl", "year": "2022", "pid": "1"})
     assert response.status_code == 404
 
 

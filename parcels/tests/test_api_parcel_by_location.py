@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import shapely
 from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
+from django.contrib.gis.gdal.geometries import Point
 from django.test import Client
 
-from parcels.tests.conftest import SAMPLES, read_source
+from parcels.tests.samples import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 URL = "/query/parcelByLocation"
@@ -20,7 +21,9 @@ COLUMNS = {"pid", "cropname", "cropcode", "srid", "area", "clon", "clat"}
 def inside_point(geom: OGRGeometry) -> tuple[float, float]:
     """A point inside the parcel (GEOS point-on-surface in the native CRS), to lon/lat by GDAL."""
     x, y = shapely.get_coordinates(shapely.point_on_surface(shapely.from_wkb(bytes(geom.wkb))))[0]
+    assert geom.srs is not None
     point = OGRGeometry(f"POINT ({x} {y})", srs=geom.srs)
+    assert isinstance(point, Point)
     point.transform(CoordTransform(geom.srs, SpatialReference(4326)))
     return point.x, point.y
 
@@ -34,7 +37,7 @@ def test_answers_every_column_as_the_source_says(
     parcel = next(iter(source.values()))
     lon, lat = inside_point(parcel.geom)
     response = staff_client.get(
-        URL, {"aoi": sample.aoi, "year": sample.year, "lon": lon, "lat": lat}
+        URL, {"aoi": sample.aoi, "year": str(sample.year), "lon": str(lon), "lat": str(lat)}
     )
     assert response.status_code == 200
     body = response.json()
@@ -54,7 +57,13 @@ def test_geometry_native_and_wgs84(samples: Path, staff_client: Client) -> None:
     sample = SAMPLES["nl"]
     parcel = read_source(samples, sample)["1"]
     lon, lat = inside_point(parcel.geom)
-    params = {"aoi": "nl", "year": 2023, "lon": lon, "lat": lat, "withGeometry": "True"}
+    params = {
+        "aoi": "nl",
+        "year": "2023",
+        "lon": str(lon),
+        "lat": str(lat),
+        "withGeometry": "True",
+    }
     native = staff_client.get(URL, params).json()
     geom = shapely.from_geojson(native["geom"][0])
     source = shapely.from_wkb(bytes(parcel.geom.wkb))
@@ -62,6 +71,7 @@ def test_geometry_native_and_wgs84(samples: Path, staff_client: Client) -> None:
     assert shapely.equals_exact(shapely.get_parts(geom)[0], source, tolerance=1e-6)
     wgs84 = staff_client.get(URL, {**params, "wgs84": "true"}).json()
     in_wgs84 = parcel.geom.clone()
+    assert parcel.geom.srs is not None
     in_wgs84.transform(CoordTransform(parcel.geom.srs, SpatialReference(4326)))
     expected = shapely.from_wkb(bytes(in_wgs84.wkb))
     got = shapely.get_parts(shapely.from_geojson(wgs84["geom"][0]))[0]
@@ -71,11 +81,11 @@ def test_geometry_native_and_wgs84(samples: Path, staff_client: Client) -> None:
 
 
 def test_no_match_is_empty_columns(samples: Path, staff_client: Client) -> None:
-    response = staff_client.get(URL, {"aoi": "nl", "year": 2023, "lon": 0.0, "lat": 0.0})
+    response = staff_client.get(URL, {"aoi": "nl", "year": "2023", "lon": "0.0", "lat": "0.0"})
     assert response.status_code == 200
     assert response.json() == {name: [] for name in COLUMNS}
     with_geometry = staff_client.get(
-        URL, {"aoi": "nl", "year": 2023, "lon": 0.0, "lat": 0.0, "withGeometry": "1"}
+        URL, {"aoi": "nl", "year": "2023", "lon": "0.0", "lat": "0.0", "withGeometry": "1"}
     ).json()
     assert with_geometry == {name: [] for name in [*COLUMNS, "geom"]}
 
@@ -105,9 +115,9 @@ def test_bad_input_names_the_parameter(
 
 def test_unknown_dataset_is_404(samples: Path, staff_client: Client) -> None:
     for params in (
-        {"aoi": "nl", "year": 2019, "lon": 5, "lat": 52},
-        {"aoi": "nl", "year": 2023, "ptype": "g", "lon": 5, "lat": 52},
-        {"aoi": "zz", "year": 2023, "lon": 5, "lat": 52},
+        {"aoi": "nl", "year": "2019", "lon": "5", "lat": "52"},
+        {"aoi": "nl", "year": "2023", "ptype": "g", "lon": "5", "lat": "52"},
+        {"aoi": "zz", "year": "2023", "lon": "5", "lat": "52"},
     ):
         response = staff_client.get(URL, params)
         assert response.status_code == 404

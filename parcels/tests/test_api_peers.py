@@ -9,7 +9,7 @@ import pytest
 import shapely
 from django.test import Client
 
-from parcels.tests.conftest import SAMPLES, read_source
+from parcels.tests.samples import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 URL = "/query/parcelPeers"
@@ -39,7 +39,7 @@ def busiest_crop_pid(real_fixtures: Path) -> str:
 def test_peers_match_planar_distances(samples: Path, staff_client: Client) -> None:
     pid = busiest_crop_pid(samples)
     expected = expected_peers(samples, pid, 1000)
-    response = staff_client.get(URL, {"aoi": "fr", "year": 2020, "pid": pid, "max": 1000})
+    response = staff_client.get(URL, {"aoi": "fr", "year": "2020", "pid": pid, "max": "1000"})
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"pids", "distance"}
@@ -57,11 +57,11 @@ def test_max_and_distance(samples: Path, staff_client: Client) -> None:
     pid = busiest_crop_pid(samples)
     expected = expected_peers(samples, pid, 300)
     body = staff_client.get(
-        URL, {"aoi": "fr", "year": 2020, "pid": pid, "distance": 300, "max": 2}
+        URL, {"aoi": "fr", "year": "2020", "pid": pid, "distance": "300", "max": "2"}
     ).json()
     assert len(body["pids"]) == min(2, len(expected))
     assert body["pids"] == [p for p, _ in expected][: len(body["pids"])]
-    default = staff_client.get(URL, {"aoi": "fr", "year": 2020, "pid": pid}).json()
+    default = staff_client.get(URL, {"aoi": "fr", "year": "2020", "pid": pid}).json()
     assert len(default["pids"]) <= 10
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
 from django.test import Client
 
-from parcels.tests.conftest import SAMPLES, read_source
+from parcels.tests.samples import SAMPLES, read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 URL = "/query/parcelsByPolygon"
@@ -29,7 +29,7 @@ def test_get_polygon_ids(samples: Path, staff_client: Client) -> None:
     expected = expected_pids(samples, WINDOW)
     assert 0 < len(expected) < 100
     polygon = "-".join(f"{x}_{y}" for x, y in WINDOW)
-    response = staff_client.get(URL, {"aoi": "fr", "year": 2020, "polygon": polygon})
+    response = staff_client.get(URL, {"aoi": "fr", "year": "2020", "polygon": polygon})
     assert response.status_code == 200
     assert sorted(response.json()["pid"]) == expected
     assert set(response.json()) == {"pid"}
@@ -40,7 +40,7 @@ def test_get_polygon_columns_and_limit(samples: Path, staff_client: Client) -> N
         f"{x}_{y}" for x, y in [(4.9, 45.7), (5.2, 45.7), (5.2, 45.9), (4.9, 45.9)]
     )
     body = staff_client.get(
-        URL, {"aoi": "fr", "year": 2020, "polygon": everything, "only_ids": "False"}
+        URL, {"aoi": "fr", "year": "2020", "polygon": everything, "only_ids": "False"}
     ).json()
     assert len(body["pid"]) == 100  # 193 parcels inside, 100 by default
     assert {len(column) for column in body.values()} == {100}
@@ -49,12 +49,12 @@ def test_get_polygon_columns_and_limit(samples: Path, staff_client: Client) -> N
         URL,
         {
             "aoi": "fr",
-            "year": 2020,
+            "year": "2020",
             "polygon": everything,
-            "max": 5,
-            "withGeometry": 1,
-            "only_ids": 0,
-            "wgs84": 1,
+            "max": "5",
+            "withGeometry": "1",
+            "only_ids": "0",
+            "wgs84": "1",
         },
     ).json()
     assert len(small["geom"]) == 5 and json.loads(small["geom"][0])["type"] == "MultiPolygon"
@@ -100,7 +100,7 @@ def test_post_negative_coordinates_no_match(samples: Path, staff_client: Client)
     ],
 )
 def test_bad_polygon_is_400(samples: Path, staff_client: Client, polygon: str | None) -> None:
-    params = {"aoi": "fr", "year": 2020}
+    params = {"aoi": "fr", "year": "2020"}
     if polygon is not None:
         params["polygon"] = polygon
     response = staff_client.get(URL, params)
@@ -127,6 +127,6 @@ def test_bad_post_body_is_400(samples: Path, staff_client: Client, body: str) ->
 
 def test_bad_max(samples: Path, staff_client: Client) -> None:
     response = staff_client.get(
-        URL, {"aoi": "fr", "year": 2020, "polygon": "6_43-7_43-7_44", "max": "0"}
+        URL, {"aoi": "fr", "year": "2020", "polygon": "6_43-7_43-7_44", "max": "0"}
     )
     assert response.status_code == 400 and response.json()["param"] == "max"

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
@@ -16,8 +17,8 @@ from django.db import connection
 from parcels import services
 from parcels.load import chunks, read_source
 from parcels.models import Parcel, ParcelDataset
-from parcels.tests.conftest import SAMPLES, import_sample, import_samples
-from parcels.tests.conftest import read_source as ogr_read
+from parcels.tests.samples import SAMPLES, import_sample, import_samples
+from parcels.tests.samples import read_source as ogr_read
 
 pytestmark = [pytest.mark.django_db, pytest.mark.realdata]
 
@@ -237,6 +238,9 @@ def test_ewkb_writers_match_shapely(real_fixtures: Path) -> None:
         to_area=Transformer.from_crs(4326, AREA_CRS, always_xy=True),
     )
     expected = shapely.to_wkb(shapely.set_srid(chunk.geoms_wgs84, 4326), include_srid=True)
+    assert isinstance(expected, np.ndarray)
     assert ewkb_multipolygons(chunk.geoms_wgs84, 4326) == expected.tolist()
     points = shapely.set_srid(shapely.points(chunk.centroids), 4326)
-    assert ewkb_points(chunk.centroids, 4326) == shapely.to_wkb(points, include_srid=True).tolist()
+    points_wkb = shapely.to_wkb(points, include_srid=True)
+    assert isinstance(points_wkb, np.ndarray)
+    assert ewkb_points(chunk.centroids, 4326) == points_wkb.tolist()

@@ -52,8 +52,7 @@ def _normalise(polygon: Polygon) -> MultiPolygon:
         raise ProductError("footprint has coordinates outside lon -180..180, lat -90..90")
     if max(lons) - min(lons) > 180:
         # Crosses the antimeridian: unwrap to 0..360 and cut at 180.
-        unwrapped = shapely.transform(polygon, _unwrap)
-        unwrapped = shapely.make_valid(unwrapped)
+        unwrapped = shapely.make_valid(shapely.transform(polygon, _unwrap))
         west = unwrapped.intersection(_WORLD)
         east = translate(unwrapped.intersection(_EAST_OF_180), xoff=-360.0)
         return _as_multipolygon(shapely.union_all([west, east]))

@@ -196,7 +196,8 @@ def _assets(
     entries: list[tuple[str, str]] = []  # (IMAGE_FILE without extension, imageFormat)
     for granule in _elements(mtd, "Granule"):
         image_format = granule.get("imageFormat", "JPEG2000")
-        entries += [(el.text.strip(), image_format) for el in _elements(granule, "IMAGE_FILE")]
+        files = [el.text for el in _elements(granule, "IMAGE_FILE") if el.text is not None]
+        entries += [(text.strip(), image_format) for text in files]
 
     assets: dict[str, AssetRecord] = {}
     for entry, image_format in entries:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from chips.catalogue.ingest import products_ingest
 from chips.catalogue.sources.safe import find_safe_products, read_safe
+from common.console import raw_stream
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(f"{root} does not exist")
         require = not options["allow_missing_bands"]
         products = list(find_safe_products(root))
-        stream = self.stderr._out  # tqdm needs the raw stream (OutputWrapper adds newlines)
+        stream = raw_stream(self.stderr)  # tqdm needs the raw stream
         bar = tqdm(products, desc="ingest_safe", unit="product", file=stream, disable=None)
         summary = products_ingest(
             candidates=((str(p), partial(read_safe, p, require_band_files=require)) for p in bar),

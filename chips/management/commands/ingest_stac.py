@@ -11,6 +11,7 @@ from tqdm import tqdm
 from chips.catalogue.ingest import Candidate, products_ingest
 from chips.catalogue.sources.records import ProductError, SceneRecord
 from chips.catalogue.sources.stac import StacProduct, find_stac_files, read_stac_file
+from common.console import raw_stream
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(f"not found: {', '.join(missing)}")
         require = not options["allow_missing_bands"]
         files = list(find_stac_files(paths))
-        stream = self.stderr._out  # tqdm needs the raw stream (OutputWrapper adds newlines)
+        stream = raw_stream(self.stderr)  # tqdm needs the raw stream
         bar = tqdm(files, desc="ingest_stac", unit="file", file=stream, disable=None)
 
         def candidates() -> Iterator[Candidate]:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.generator.archive import build_archive
 
+
+@dataclass(frozen=True)
+class Extent:
+    size: int  # 10 m pixels
+    start: date
+    end: date
+
+
+FULL = Extent(size=512, start=date(2024, 4, 1), end=date(2024, 9, 30))
 # --small: what the test suite builds once per run (about half a minute on one core).
-SMALL = {"size": 480, "start": date(2024, 6, 1), "end": date(2024, 6, 28)}
+SMALL = Extent(size=480, start=date(2024, 6, 1), end=date(2024, 6, 28))
 
 
 def _date(value: str) -> date:
@@ -36,28 +47,32 @@ class Command(BaseCommand):
         parser.add_argument("--end", type=_date, default=None)
         parser.add_argument("--small", action="store_true", help="480 px, June 1-28 2024")
 
-    def handle(self, *args: object, **opts: object) -> None:
-        base = (
-            dict(SMALL)
-            if opts["small"]
-            else {"size": 512, "start": date(2024, 4, 1), "end": date(2024, 9, 30)}
+    def handle(self, *args: Any, **opts: Any) -> None:
+        # The types add_arguments gives them; None where not given.
+        out: Path = opts["out"]
+        layout: str = opts["layout"]
+        size: int | None = opts["size"]
+        start: date | None = opts["start"]
+        end: date | None = opts["end"]
+        base = SMALL if opts["small"] else FULL
+        extent = Extent(
+            size=base.size if size is None else size,
+            start=base.start if start is None else start,
+            end=base.end if end is None else end,
         )
-        for key in ("size", "start", "end"):
-            if opts[key] is not None:
-                base[key] = opts[key]
-        if not 60 <= int(base["size"]) <= 10980:  # type: ignore[call-overload]
+        if not 60 <= extent.size <= 10980:
             raise CommandError("--size must be 60..10980 pixels")
-        if base["end"] < base["start"]:  # type: ignore[operator]
+        if extent.end < extent.start:
             raise CommandError("--end is before --start")
-        layouts = ("safe", "cog") if opts["layout"] == "both" else (opts["layout"],)
+        layouts = ("safe", "cog") if layout == "both" else (layout,)
         began = time.monotonic()
         manifest = build_archive(
-            opts["out"],  # type: ignore[arg-type]
-            layouts=layouts,  # type: ignore[arg-type]
-            seed=int(opts["seed"]),  # type: ignore[call-overload]
-            size=int(base["size"]),  # type: ignore[call-overload]
-            start=base["start"],  # type: ignore[arg-type]
-            end=base["end"],  # type: ignore[arg-type]
+            out,
+            layouts=layouts,
+            seed=int(opts["seed"]),
+            size=extent.size,
+            start=extent.start,
+            end=extent.end,
             log=lambda line: self.stdout.write(line),
         )
         self.stdout.write(

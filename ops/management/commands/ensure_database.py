@@ -21,18 +21,23 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         if not db["ENGINE"].endswith("postgis"):
             return
-        params = {
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-        }
-        with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+
+        def connect(dbname: str) -> psycopg.Connection[tuple[Any, ...]]:
+            return psycopg.connect(
+                dbname=dbname,
+                autocommit=True,
+                host=db.get("HOST") or None,
+                port=db.get("PORT") or None,
+                user=db.get("USER") or None,
+                password=db.get("PASSWORD") or None,
+            )
+
+        with connect("postgres") as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
                 self.stdout.write(f"created database {db['NAME']}")
-        with psycopg.connect(dbname=db["NAME"], autocommit=True, **params) as conn:
+        with connect(db["NAME"]) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")

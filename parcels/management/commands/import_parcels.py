@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from common.console import raw_stream
 from parcels.load import ParcelFileError
 from parcels.models import aoi_validator, ptype_validator
 from parcels.services import DatasetExists, parcels_import
@@ -44,7 +45,10 @@ class Command(BaseCommand):
             except Exception as exc:
                 raise CommandError(f"{name} {value!r}: {exc}") from exc
         bar = tqdm(
-            unit=" parcels", disable=options["no_progress"], file=self.stderr._out, leave=False
+            unit=" parcels",
+            disable=options["no_progress"],
+            file=raw_stream(self.stderr),
+            leave=False,
         )
         started = time.perf_counter()
         try:

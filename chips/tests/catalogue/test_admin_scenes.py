@@ -17,30 +17,30 @@ pytestmark = pytest.mark.django_db
 SQUARE = "MULTIPOLYGON (((5 51, 6 51, 6 52, 5 52, 5 51)))"
 
 
-def record(product_id: str, level: str, sensing: datetime, **extra: object) -> SceneRecord:
+def record(
+    product_id: str, level: str, sensing: datetime, *, source_format: str = "safe"
+) -> SceneRecord:
     tile = product_id.split("_")[5][1:]
-    fields: dict[str, object] = {
-        "product_id": product_id,
-        "mission": product_id[:3],
-        "level": level,
-        "tile": tile,
-        "relative_orbit": int(product_id.split("_")[4][1:]),
-        "sensing_time": sensing,
-        "processing_baseline": "05.09",
-        "generation_time": None,
-        "cloud_cover": 12.5,
-        "footprint_wkt": SQUARE,
-        "epsg": 32631,
-        "radiometric_offset": -1000,
-        "source_format": "safe",
-        "source_href": f"/archive/{product_id}.SAFE",
-        "assets": (
+    return SceneRecord(
+        product_id=product_id,
+        mission=product_id[:3],
+        level=level,
+        tile=tile,
+        relative_orbit=int(product_id.split("_")[4][1:]),
+        sensing_time=sensing,
+        processing_baseline="05.09",
+        generation_time=None,
+        cloud_cover=12.5,
+        footprint_wkt=SQUARE,
+        epsg=32631,
+        radiometric_offset=-1000,
+        source_format=source_format,
+        source_href=f"/archive/{product_id}.SAFE",
+        assets=(
             AssetRecord("B04", 10, f"/archive/{product_id}.SAFE/B04.jp2"),
             AssetRecord("B08", 10, f"/archive/{product_id}.SAFE/B08.jp2"),
         ),
-    }
-    fields.update(extra)
-    return SceneRecord(**fields)  # type: ignore[arg-type]
+    )
 
 
 L2A_UFU = "S2A_MSIL2A_20230615T105031_N0509_R051_T31UFU_20230615T143120"

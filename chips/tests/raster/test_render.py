@@ -14,6 +14,7 @@ import pytest
 import rasterio
 from affine import Affine
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 from rasterio.windows import Window
 from shapely.geometry import Polygon
 
@@ -26,6 +27,12 @@ X0, Y0 = 600_000.0, 5_700_000.0
 T10 = Affine(10, 0, X0, 0, -10, Y0)
 T20 = Affine(20, 0, X0, 0, -20, Y0)
 YELLOW = (255, 255, 0, 255)
+
+
+def png_text(png: bytes) -> dict[str, str]:
+    image = Image.open(io.BytesIO(png))
+    assert isinstance(image, PngImageFile)
+    return dict(image.text)
 
 
 def decode(png: bytes) -> np.ndarray:
@@ -169,7 +176,7 @@ def test_parcel_outline_drawn_on_its_edges() -> None:
             (X0 + left * 10 + 5, Y0 - bottom * 10 - 5),
         ]
     )
-    for outline in (parcel, [list(parcel.exterior.coords)]):
+    for outline in (parcel, [[(x, y) for x, y in parcel.exterior.coords]]):
         rgba = decode(
             render_composite(
                 bands=bands, crs=CRS, lut=Lut.absolute([(0, 1000)] * 3), outline=outline
@@ -291,7 +298,7 @@ def test_text_chunks_travel_with_the_png() -> None:
     png, _ = render_composite(
         bands=bands, crs=CRS, lut=Lut.percentile(5, 95), text={"cloud_share": "0.25"}
     )
-    assert Image.open(io.BytesIO(png)).text["cloud_share"] == "0.25"
+    assert png_text(png)["cloud_share"] == "0.25"
 
 
 def test_png_names_its_stretch_limits() -> None:
@@ -303,4 +310,4 @@ def test_png_names_its_stretch_limits() -> None:
         f"{n}:{np.percentile(d, 2):.0f}-{np.percentile(d, 98):.0f}"
         for n, d in zip(("B08", "B04", "B03"), data, strict=True)
     )
-    assert Image.open(io.BytesIO(png)).text["stretch"] == expected
+    assert png_text(png)["stretch"] == expected

@@ -7,6 +7,7 @@ against the source band files.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -14,12 +15,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pytest
 import rasterio
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.test import Client
 from PIL import Image
@@ -28,32 +29,32 @@ from rasterio.windows import Window
 
 from chips import jobs
 from chips.composite.make import make_composite
-from chips.composite.plan import CompositeRequest, plan_composites
+from chips.composite.plan import CompositePlan, CompositeRequest, plan_composites
 from chips.composite.work import composite_message
 from chips.models import CachedChip
 from chips.raster.render import Lut
-from chips.tests import composite_fixtures as fx
+from testing import composite_archive as fx
+from testing.auth import make_user
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
-HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
-JSON = {"HTTP_ACCEPT": "*/*"}
+
+
+class Accept(TypedDict):
+    """The test client's keyword argument for the Accept header."""
+
+    HTTP_ACCEPT: str
+
+
+HTML: Accept = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
+JSON: Accept = {"HTTP_ACCEPT": "*/*"}
 
 
 @pytest.fixture
-def store(tmp_path: Path, settings: Any) -> Path:
-    settings.CHIP_STORE = tmp_path / "store"
+def store(chip_store: Path, settings: Any) -> Path:
     settings.MAX_CHIPS_PER_REQUEST = 24
-    return settings.CHIP_STORE
-
-
-@pytest.fixture
-def client_in() -> Client:
-    user = get_user_model().objects.create_user("analyst", password="pw", is_staff=True)
-    client = Client()
-    client.force_login(user)
-    return client
+    return chip_store
 
 
 def location_url(**extra: str) -> str:
@@ -66,6 +67,21 @@ def location_url(**extra: str) -> str:
     }
     params.update(extra)
     return "/query/chipsByLocation?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def centre_request() -> CompositeRequest:
+    """What location_url() asks for, as the planner takes it."""
+    lon, lat = fx.centre_lonlat()
+    return CompositeRequest(
+        lon=float(f"{lon:.7f}"),
+        lat=float(f"{lat:.7f}"),
+        chipsize=1280,
+        level="LEVEL2A",
+        start=dt.date(2024, 5, 1),
+        end=dt.date(2024, 6, 30),
+        bands=("B08", "B04", "B03"),
+        lut=Lut.percentile(5, 95),
+    )
 
 
 def wait_done(client: Client, url: str, timeout: float = 30) -> dict[str, Any]:
@@ -85,17 +101,17 @@ def source_window(scene_product: str, band: str, folder: Path, res: int) -> np.n
 
 
 def test_location_chips_render_the_source_pixels(
-    tmp_path: Path, store: Path, client_in: Client
+    tmp_path: Path, store: Path, staff_client: Client
 ) -> None:
     scenes = fx.make_scenes(tmp_path / "archive", 3)
-    body = wait_done(client_in, location_url())
+    body = wait_done(staff_client, location_url())
     assert body["state"] == "done", body
     assert body["dates"] == [s.sensing_key for s in scenes]
     assert all(re.fullmatch(r"/dump/[\w-]{16,}/S2A_MSIL2A_\w+\.png", c) for c in body["chips"])
     for scene, chip, item in zip(scenes, body["chips"], body["items"], strict=True):
-        response = client_in.get(chip)
+        response = staff_client.get(chip)
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
-        rgba = np.asarray(Image.open(io.BytesIO(b"".join(response.streaming_content))))
+        rgba = np.asarray(Image.open(io.BytesIO(response.getvalue())))
         assert rgba.shape == (128, 128, 4)
         for i, band in enumerate(("B08", "B04", "B03")):
             data = source_window(scene.product_id, band, tmp_path / "archive", 10).astype(float)
@@ -107,10 +123,10 @@ def test_location_chips_render_the_source_pixels(
         assert item["cloud"] == "50 %"
 
 
-def test_page_table_cells_and_columns(tmp_path: Path, store: Path, client_in: Client) -> None:
+def test_page_table_cells_and_columns(tmp_path: Path, store: Path, staff_client: Client) -> None:
     scenes = fx.make_scenes(tmp_path / "archive", 10)
-    wait_done(client_in, location_url())
-    page = client_in.get(location_url(), **HTML)
+    wait_done(staff_client, location_url())
+    page = staff_client.get(location_url(), **HTML)
     assert page.status_code == 200
     html = page.content.decode()
     cells = re.findall(
@@ -126,50 +142,41 @@ def test_page_table_cells_and_columns(tmp_path: Path, store: Path, client_in: Cl
     assert "http://" not in html and "https://" not in html  # nothing from outside
 
 
-def test_20m_first_band_gives_64px(tmp_path: Path, store: Path, client_in: Client) -> None:
+def test_20m_first_band_gives_64px(tmp_path: Path, store: Path, staff_client: Client) -> None:
     fx.make_scenes(tmp_path / "archive", 1)
-    body = wait_done(client_in, location_url(bands="B11_B08_B04", lut="0_6000_0_6000_0_6000"))
+    body = wait_done(staff_client, location_url(bands="B11_B08_B04", lut="0_6000_0_6000_0_6000"))
     assert (body["items"][0]["width"], body["items"][0]["height"]) == (64, 64)
-    png = b"".join(client_in.get(body["chips"][0]).streaming_content)
+    png = staff_client.get(body["chips"][0]).getvalue()
     assert Image.open(io.BytesIO(png)).size == (64, 64)
 
 
 def test_flush_removes_composites_and_their_raw_chips(
-    tmp_path: Path, store: Path, client_in: Client
+    tmp_path: Path, store: Path, staff_client: Client
 ) -> None:
     from chips.cache import flush_cache
 
     fx.make_scenes(tmp_path / "archive", 2)
-    body = wait_done(client_in, location_url())
+    body = wait_done(staff_client, location_url())
     assert sorted(p.suffix for p in store.rglob("*.*")).count(".png") == 2
     flush_cache()
     assert [p for p in store.rglob("*") if p.is_file()] == []
-    assert client_in.get(body["chips"][0]).status_code == 404
+    assert staff_client.get(body["chips"][0]).status_code == 404
 
 
-def test_running_work_is_joined_not_restarted(
-    tmp_path: Path, store: Path, client_in: Client
-) -> None:
+@pytest.fixture
+def plan(tmp_path: Path, store: Path, staff: User) -> CompositePlan:
+    """Two scenes, and the staff user's plan for what location_url() asks."""
     fx.make_scenes(tmp_path / "archive", 2)
-    user = get_user_model().objects.get(username="analyst")
-    lon, lat = fx.centre_lonlat()
-    request = CompositeRequest(
-        lon=float(f"{lon:.7f}"),
-        lat=float(f"{lat:.7f}"),
-        chipsize=1280,
-        level="LEVEL2A",
-        start=fx.dt.date(2024, 5, 1),
-        end=fx.dt.date(2024, 6, 30),
-        bands=("B08", "B04", "B03"),
-        lut=Lut.percentile(5, 95),
-    )
-    plan = plan_composites(user=user, ip="127.0.0.1", request=request)
+    return plan_composites(user=staff, ip="127.0.0.1", request=centre_request())
+
+
+def test_running_work_is_joined_not_restarted(plan: CompositePlan, staff_client: Client) -> None:
     # Someone else is on this request's work right now.
     _, created = jobs.open_job(
         key=plan.job_key, kind="composite", cache=plan.client, plan=[], total=2
     )
     assert created
-    page = client_in.get(location_url(), **HTML)
+    page = staff_client.get(location_url(), **HTML)
     html = page.content.decode()
     assert "0 of 2 chips ready" in html and html.count('class="placeholder"') == 2
     assert "format=json" in html  # the page polls instead of reloading
@@ -177,13 +184,13 @@ def test_running_work_is_joined_not_restarted(
     assert CachedChip.objects.count() == 0  # nothing was started beside the running job
 
 
-def test_too_many_chips(tmp_path: Path, store: Path, client_in: Client, settings: Any) -> None:
+def test_too_many_chips(tmp_path: Path, store: Path, staff_client: Client, settings: Any) -> None:
     settings.MAX_CHIPS_PER_REQUEST = 3
     scenes = fx.make_scenes(tmp_path / "archive", 5)
-    answer = client_in.get(location_url(), **JSON)
+    answer = staff_client.get(location_url(), **JSON)
     assert answer.status_code == 400
     assert answer.json()["param"] == "end_date" and "5 chips" in answer.json()["error"]
-    page = client_in.get(location_url(), **HTML)
+    page = staff_client.get(location_url(), **HTML)
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
     html = page.content.decode()
     third = scenes[2].sensing_time.date().isoformat()
@@ -200,10 +207,10 @@ def test_too_many_chips(tmp_path: Path, store: Path, client_in: Client, settings
         ({"chipsize": "99999"}, "chipsize"),
     ],
 )
-def test_bad_input(store: Path, client_in: Client, extra: dict[str, str], param: str) -> None:
-    answer = client_in.get(location_url(**extra), **JSON)
+def test_bad_input(store: Path, staff_client: Client, extra: dict[str, str], param: str) -> None:
+    answer = staff_client.get(location_url(**extra), **JSON)
     assert answer.status_code == 400 and answer.json()["param"] == param
-    page = client_in.get(location_url(**extra), **HTML)
+    page = staff_client.get(location_url(**extra), **HTML)
     assert page.status_code == 400 and f"<code>{param}</code>" in page.content.decode()
 
 
@@ -212,7 +219,7 @@ def test_needs_credentials(store: Path) -> None:
     assert answer.status_code == 401 and "Basic" in answer["WWW-Authenticate"]
 
 
-def test_parcel_outline_on_every_chip(tmp_path: Path, store: Path, client_in: Client) -> None:
+def test_parcel_outline_on_every_chip(tmp_path: Path, store: Path, staff_client: Client) -> None:
     from parcels.models import Parcel, ParcelDataset
 
     fx.make_scenes(tmp_path / "archive", 2)
@@ -239,34 +246,32 @@ def test_parcel_outline_on_every_chip(tmp_path: Path, store: Path, client_in: Cl
         geom_native=bytes(geom.wkb),
     )
     url = "/query/chipsByParcelId?aoi=nl&year=2024&pid=p1&start_date=2024-05-01&end_date=2024-05-31"
-    body = wait_done(client_in, url)
+    body = wait_done(staff_client, url)
     assert body["state"] == "done" and len(body["chips"]) == 2
     for chip in body["chips"]:
-        rgba = np.asarray(Image.open(io.BytesIO(b"".join(client_in.get(chip).streaming_content))))
+        rgba = np.asarray(Image.open(io.BytesIO(staff_client.get(chip).getvalue())))
         yellow = (rgba == (255, 255, 0, 255)).all(axis=-1)
         cols = np.flatnonzero(yellow.sum(axis=0) > 20)  # the two long vertical edges
         assert len(cols) == 2 and cols[1] - cols[0] == 40  # 400 m at 10 m
-    html = client_in.get(url, **HTML).content.decode()
+    html = staff_client.get(url, **HTML).content.decode()
     assert "Parcel p1: Mais, snij-, 12.00 ha" in html
 
 
-def test_html_only_accept_gets_the_page(tmp_path: Path, store: Path, client_in: Client) -> None:
+def test_html_only_accept_gets_the_page(tmp_path: Path, store: Path, staff_client: Client) -> None:
     fx.make_scenes(tmp_path / "archive", 1)
-    wait_done(client_in, location_url())
-    page = client_in.get(location_url(), HTTP_ACCEPT="text/html")
+    wait_done(staff_client, location_url())
+    page = staff_client.get(location_url(), HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "<table" in page.content.decode()
 
 
 def test_20m_first_band_covers_the_whole_grid(
-    tmp_path: Path, store: Path, client_in: Client
+    tmp_path: Path, store: Path, staff_client: Client
 ) -> None:
     # B11 (20 m) first, B08 and B04 at 10 m: the 10 m bands, snapped on their own grid,
     # must still cover every 20 m output pixel (no transparent edge row or column).
     scenes = fx.make_scenes(tmp_path / "archive", 1)
-    body = wait_done(client_in, location_url(bands="B11_B08_B04"))
-    rgba = np.asarray(
-        Image.open(io.BytesIO(b"".join(client_in.get(body["chips"][0]).streaming_content)))
-    )
+    body = wait_done(staff_client, location_url(bands="B11_B08_B04"))
+    rgba = np.asarray(Image.open(io.BytesIO(staff_client.get(body["chips"][0]).getvalue())))
     assert rgba.shape == (64, 64, 4) and (rgba[..., 3] == 255).all()
     # Red is B11 itself on its own grid: the 20 m window 32..96, stretched 5..95 %.
     b11 = source_window(scenes[0].product_id, "B11", tmp_path / "archive", 20).astype(float)
@@ -280,23 +285,7 @@ def job_param(html: str) -> str:
     return url.group(1).replace("&amp;", "&")
 
 
-def test_poll_reads_the_job_and_starts_nothing(
-    tmp_path: Path, store: Path, client_in: Client
-) -> None:
-    fx.make_scenes(tmp_path / "archive", 2)
-    user = get_user_model().objects.get(username="analyst")
-    lon, lat = fx.centre_lonlat()
-    request = CompositeRequest(
-        lon=float(f"{lon:.7f}"),
-        lat=float(f"{lat:.7f}"),
-        chipsize=1280,
-        level="LEVEL2A",
-        start=fx.dt.date(2024, 5, 1),
-        end=fx.dt.date(2024, 6, 30),
-        bands=("B08", "B04", "B03"),
-        lut=Lut.percentile(5, 95),
-    )
-    plan = plan_composites(user=user, ip="127.0.0.1", request=request)
+def test_poll_reads_the_job_and_starts_nothing(plan: CompositePlan, staff_client: Client) -> None:
     # A worker elsewhere is on this request's job (opened as a request opens it).
     job, _ = jobs.open_job(
         key=plan.job_key,
@@ -306,53 +295,52 @@ def test_poll_reads_the_job_and_starts_nothing(
         total=2,
         options={"lut": "5_95", "empty": []},
     )
-    html = client_in.get(location_url(), **HTML).content.decode()
+    html = staff_client.get(location_url(), **HTML).content.decode()
     poll = job_param(html)
     assert f"job={job.pk}" in poll and "format=json" in poll
-    first = client_in.get(poll, **JSON).json()
+    first = staff_client.get(poll, **JSON).json()
     assert (first["state"], first["done"], first["total"]) == ("running", 0, 2)
     # The worker finishes the first chip: the next poll shows it, the other still pending.
     make_composite(job, composite_message(plan.items[0]))
-    second = client_in.get(poll, **JSON).json()
+    second = staff_client.get(poll, **JSON).json()
     assert second["done"] == 1 and second["items"][0]["src"] and not second["items"][1]["src"]
     assert second["items"][0]["cloud"] == "50 %" and second["items"][0]["stretch"].startswith(
         "B08:"
     )
     assert CachedChip.objects.count() == 1  # the polls and the page started nothing
     make_composite(job, composite_message(plan.items[1]))
-    assert client_in.get(poll, **JSON).json()["state"] == "done"
+    assert staff_client.get(poll, **JSON).json()["state"] == "done"
     # Someone else's job, or no job at all: 404 naming the parameter.
-    get_user_model().objects.create_user("other", password="pw")
     other = Client()
-    other.force_login(get_user_model().objects.get(username="other"))
+    other.force_login(make_user("other"))
     assert other.get(poll, **JSON).status_code == 404
-    bad = client_in.get(location_url(job="not-a-job", format="json"), **JSON)
+    bad = staff_client.get(location_url(job="not-a-job", format="json"), **JSON)
     assert bad.status_code == 404 and bad.json()["param"] == "job"
 
 
 def test_refresh_recuts_once(
-    tmp_path: Path, store: Path, client_in: Client, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, store: Path, staff_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     fx.make_scenes(tmp_path / "archive", 2)
     caplog.set_level("INFO", logger="chips.cutting")
-    body = wait_done(client_in, location_url())
+    body = wait_done(staff_client, location_url())
     pngs = sorted(store.glob("png/*/*.png"))
     assert len(pngs) == 2 and body["state"] == "done"
     before = {p: p.stat().st_mtime_ns for p in pngs}
     cuts = sum("extracted chip" in m for m in caplog.messages)
     assert cuts == 8  # 2 scenes x (B08 B04 B03 SCL)
     time.sleep(0.01)
-    started = client_in.get(location_url(refresh="True"), **JSON).json()
+    started = staff_client.get(location_url(refresh="True"), **JSON).json()
     assert started["job"] != body["job"]
     poll = f"{location_url(format='json')}&job={started['job']}"
     deadline = time.monotonic() + 30
-    while client_in.get(poll, **JSON).json()["state"] == "running":
+    while staff_client.get(poll, **JSON).json()["state"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
     assert all(p.stat().st_mtime_ns > before[p] for p in pngs)  # rendered again
     # Without refresh, the same request cuts nothing more.
-    again = client_in.get(location_url(), **JSON).json()
+    again = staff_client.get(location_url(), **JSON).json()
     assert again["state"] == "done" and len(again["chips"]) == 2
     assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
 
@@ -367,7 +355,7 @@ def composite_worker(
     """One real `celery worker` on a queue of its own (TEST_BROKER_URL, a Redis URL)."""
     if not BROKER:
         pytest.skip("TEST_BROKER_URL is not set (make test sets it)")
-    from chips.tests.test_workers import Broker, start_workers, stop_workers
+    from testing.workers import Broker, start_workers, stop_workers
 
     queue = f"composites-test-{uuid.uuid4().hex[:8]}"
     store = tmp_path_factory.mktemp("worker-store")
@@ -385,7 +373,7 @@ def composite_worker(
 
 @pytest.mark.slow
 def test_page_fills_in_from_a_worker(
-    composite_worker: tuple[Any, Any, Path], tmp_path: Path, client_in: Client, settings: Any
+    composite_worker: tuple[Any, Any, Path], tmp_path: Path, staff_client: Client, settings: Any
 ) -> None:
     worker, broker, shared = composite_worker
     settings.CHIP_STORE = shared
@@ -394,15 +382,15 @@ def test_page_fills_in_from_a_worker(
     offset = len(worker.text())
     broker.use()
     try:
-        html = client_in.get(location_url(), **HTML).content.decode()
+        html = staff_client.get(location_url(), **HTML).content.decode()
         # Queued, not made here: the page answers at once with the chips to come.
         assert html.count('class="placeholder"') == 3 and "0 of 3 chips ready" in html
         poll = job_param(html)
-        reload = client_in.get(location_url(), **HTML).content.decode()  # joins, no new job
+        reload = staff_client.get(location_url(), **HTML).content.decode()  # joins, no new job
         assert job_param(reload) == poll
         deadline = time.monotonic() + 60
         seen = []
-        while (body := client_in.get(poll, **JSON).json())["state"] == "running":
+        while (body := staff_client.get(poll, **JSON).json())["state"] == "running":
             seen.append(body["done"])
             assert time.monotonic() < deadline, body
             time.sleep(0.05)
@@ -414,5 +402,5 @@ def test_page_fills_in_from_a_worker(
     assert all(i["src"] for i in body["items"]) and seen == sorted(seen)
     made = re.findall(r"job [\w-]+: composite of scene (\d+)", worker.text()[offset:])
     assert sorted(made) == sorted(str(s.pk) for s in scenes)  # each once: nothing restarted
-    page = client_in.get(location_url(), **HTML).content.decode()
+    page = staff_client.get(location_url(), **HTML).content.decode()
     assert page.count("<img id=") == 3 and "data-status-url" not in page

@@ -9,26 +9,19 @@ import pytest
 
 from chips.catalogue import selection
 from chips.models import Scene
-from chips.tests.raw_chip_fixtures import (
+from testing.raw_archive import (
     P_BORDER_LONLAT,
     P_EDGE_UTM31,
     P_OVERLAP_UTM31,
     T1,
-    build_archive,
-    make_scene,
     tile_footprint,
-    to_lonlat,
     write_tile_bands,
 )
+from testing.scenes import footprint_of, make_scene, to_lonlat
 
 pytestmark = pytest.mark.django_db
 
 JUNE = {"start": dt.date(2024, 6, 1), "end": dt.date(2024, 6, 30)}
-
-
-@pytest.fixture
-def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scene]:
-    return build_archive(tmp_path_factory.getbasetemp() / "catalogue-rasters")
 
 
 def select(lonlat: tuple[float, float], **kw) -> list[str]:
@@ -75,8 +68,6 @@ def test_level_and_footprint_filter(archive: dict[str, Scene]) -> None:
 def test_partial_footprint_is_the_data_area(archive: dict[str, Scene], tmp_path: Path) -> None:
     """A tile whose data covers only its west part: a point in its east part, inside the
     tile square but outside the data, gets no scene from it."""
-    from chips.tests.raw_chip_fixtures import footprint_of
-
     make_scene(
         tile="31UFT", epsg=32631, sensing=dt.datetime(2024, 6, 20, 10, 40, tzinfo=dt.UTC),
         footprint=footprint_of(32631, 600000, 5794020, 602000, 5800020),

@@ -17,10 +17,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from django.contrib.gis.gdal import CoordTransform, DataSource, SpatialReference
@@ -31,6 +31,9 @@ from pyproj import Transformer
 from shapely.geometry import Polygon, shape
 
 from chips.models import ChipJob
+
+if TYPE_CHECKING:  # playwright is imported when a test runs: it may be absent
+    from playwright.sync_api import Browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -73,7 +76,7 @@ def off_loop(fn: Callable[[], T]) -> T:
 
 
 @pytest.fixture
-def browser() -> Any:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright")
@@ -84,10 +87,9 @@ def browser() -> Any:
 
 
 @pytest.fixture
-def demo_loaded(demo_archive: Path, tmp_path: Path, settings: Any) -> Path:
+def demo_loaded(demo_archive: Path, chip_store: Path, settings: Any) -> Path:
     """The demo archive ingested (COG then SAFE) with its parcels and the demo user, as
     `manage.py demo_setup` does it; chips go to a store of this test's own."""
-    settings.CHIP_STORE = tmp_path / "store"
     settings.MAX_CHIPS_PER_REQUEST = 24
     call_command("demo_setup", archive=demo_archive, stdout=StringIO())
     return demo_archive

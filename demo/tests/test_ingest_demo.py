@@ -35,7 +35,7 @@ def archive(request: pytest.FixtureRequest) -> Path:
     try:
         root = request.getfixturevalue("demo_archive")
     except pytest.FixtureLookupError:
-        pytest.skip("the demo_archive fixture (chips/tests/conftest.py) is not there yet")
+        pytest.skip("the demo_archive fixture (the root conftest.py) is not there yet")
     return Path(root)
 
 

@@ -18,7 +18,8 @@ from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipWriteFailed, SourceUnreadable
 from chips.raster.extract import band_grid, cut_chips, snap_window, write_atomic
 from chips.raster.gdal_env import gdal_path
-from chips.tests.raw_chip_fixtures import band_values, expected_window, write_band
+from testing import ROOT
+from testing.rasters import band_values, expected_window, write_band
 
 EPSG = 32631
 ULX, ULY = 600000.0, 5800020.0
@@ -177,7 +178,7 @@ def test_process_killed_mid_write_leaves_no_file(tmp_path: Path) -> None:
         write_atomic(Path({str(target)!r}), b"x" * 1_000_000)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT)
     assert proc.returncode != 0
     assert not target.exists()
     # Sanity: without the limit the same call writes the whole file.

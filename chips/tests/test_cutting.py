@@ -40,6 +40,7 @@ def test_pool_workers_exit_when_their_owner_is_killed(tmp_path: Path) -> None:
     owner = subprocess.Popen(
         [sys.executable, "-c", OWNER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
+    assert owner.stdout is not None
     try:
         workers = [int(pid) for pid in owner.stdout.readline().split()]
         assert workers and all(alive(pid) for pid in workers)

@@ -14,6 +14,7 @@ import shapely
 from django.contrib.gis.gdal import DataSource
 from pyproj import Transformer
 from rasterio.transform import rowcol
+from shapely.geometry.base import BaseGeometry
 
 from demo.generator.archive import build_archive
 from demo.generator.mgrs import tile_grid
@@ -21,7 +22,7 @@ from demo.generator.mgrs import tile_grid
 pytestmark = pytest.mark.slow
 
 
-def _reproject(geom: shapely.Geometry, src: object, dst: object) -> shapely.Geometry:
+def _reproject(geom: BaseGeometry, src: object, dst: object) -> BaseGeometry:
     tr = Transformer.from_crs(src, dst, always_xy=True)
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
@@ -32,6 +33,14 @@ def _find(root: ET.Element, tag: str) -> ET.Element:
         if el.tag.split("}")[-1] == tag:
             return el
     raise AssertionError(f"no <{tag}>")
+
+
+def _text(root: ET.Element, tag: str) -> str:
+    """The text of the first element with this local name."""
+    text = _find(root, tag).text
+    if text is None:
+        raise AssertionError(f"<{tag}> is empty")
+    return text
 
 
 def _findall(root: ET.Element, tag: str) -> list[ET.Element]:
@@ -59,8 +68,8 @@ def test_tile_corner_matches_real_mtd_tl(real_fixtures: Path) -> None:
         root = ET.parse(path).getroot()
         pos = next(g for g in _findall(root, "Geoposition") if g.get("resolution") == "10")
         grid = tile_grid(tile)
-        assert (grid.ulx, grid.uly) == (int(_find(pos, "ULX").text), int(_find(pos, "ULY").text))
-        assert f"EPSG:{grid.epsg}" == _find(root, "HORIZONTAL_CS_CODE").text
+        assert (grid.ulx, grid.uly) == (int(_text(pos, "ULX")), int(_text(pos, "ULY")))
+        assert f"EPSG:{grid.epsg}" == _text(root, "HORIZONTAL_CS_CODE")
 
 
 def test_manifest_and_tiles_overlap_across_zones(demo_archive: Path) -> None:
@@ -71,11 +80,11 @@ def test_manifest_and_tiles_overlap_across_zones(demo_archive: Path) -> None:
     epsgs = {}
     for tile in manifest["tiles"]:
         root = _tile_md(_products(demo_archive, "L2A", tile)[0])
-        epsg = int(_find(root, "HORIZONTAL_CS_CODE").text.split(":")[1])
+        epsg = int(_text(root, "HORIZONTAL_CS_CODE").split(":")[1])
         pos = next(g for g in _findall(root, "Geoposition") if g.get("resolution") == "10")
         size = next(s for s in _findall(root, "Size") if s.get("resolution") == "10")
-        ulx, uly = int(_find(pos, "ULX").text), int(_find(pos, "ULY").text)
-        ncols, nrows = int(_find(size, "NCOLS").text), int(_find(size, "NROWS").text)
+        ulx, uly = int(_text(pos, "ULX")), int(_text(pos, "ULY"))
+        ncols, nrows = int(_text(size, "NCOLS")), int(_text(size, "NROWS"))
         box = shapely.box(ulx, uly - 10 * nrows, ulx + 10 * ncols, uly)
         windows[tile] = _reproject(box, epsg, 4326)
         epsgs[tile] = epsg
@@ -156,7 +165,7 @@ def test_wedge_product_has_nodata_outside_its_footprint(demo_archive: Path) -> N
     for level in ("L2A", "L1C"):
         safe = next(p for p in _products(demo_archive, level, "31UFU") if "_R008_" in p.name)
         root = ET.parse(safe / f"MTD_MSI{level}.xml").getroot()
-        values = [float(v) for v in _find(root, "EXT_POS_LIST").text.split()]
+        values = [float(v) for v in _text(root, "EXT_POS_LIST").split()]
         ring_ll = list(zip(values[1::2], values[0::2], strict=True))  # lat lon pairs
         for jp2 in safe.glob("GRANULE/*/IMG_DATA/**/*.jp2"):
             with rasterio.open(jp2) as src:
@@ -197,14 +206,14 @@ def test_jp2_files_are_written_like_real_ones(demo_archive: Path) -> None:
             side = min(1024, src.width)
             assert src.block_shapes[0] == (side, side)
             assert src.crs.to_epsg() == 32632
-            ulx, uly = int(_find(pos[str(res)], "ULX").text), int(_find(pos[str(res)], "ULY").text)
+            ulx, uly = int(_text(pos[str(res)], "ULX")), int(_text(pos[str(res)], "ULY"))
             assert tuple(src.transform)[:6] == (res, 0.0, ulx, 0.0, -res, uly)
-            assert src.height == int(_find(size[str(res)], "NROWS").text)
-            assert src.width == int(_find(size[str(res)], "NCOLS").text)
+            assert src.height == int(_text(size[str(res)], "NROWS"))
+            assert src.width == int(_text(size[str(res)], "NCOLS"))
     l1c = _products(demo_archive, "L1C", "32UKD")[0]
     assert len(list(l1c.glob("GRANULE/*/IMG_DATA/T32UKD_*_B10.jp2"))) == 1
     md = ET.parse(safe / "MTD_MSIL2A.xml").getroot()
-    assert _find(md, "PROCESSING_BASELINE").text == "05.10"
+    assert _text(md, "PROCESSING_BASELINE") == "05.10"
     assert {e.text for e in _findall(md, "BOA_ADD_OFFSET")} == {"-1000"}
     # One datatake: the same sensing time in every tile's product.
     key = safe.name.split("_")[2]

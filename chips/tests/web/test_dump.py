@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
 from chips import delivery
 from chips.cache import flush_cache
-from chips.tests.raw_chip_fixtures import P_OVERLAP_UTM31, build_archive, to_lonlat
+from chips.models import Scene
+from testing.raw_archive import P_OVERLAP_UTM31
+from testing.scenes import to_lonlat
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chips(settings, tmp_path: Path, tmp_path_factory) -> dict[str, list[str]]:
-    settings.CHIP_STORE = tmp_path / "store"
-    build_archive(tmp_path_factory.getbasetemp() / "dump-rasters")
+def chips(archive: dict[str, Scene]) -> dict[str, list[str]]:
     lon, lat = to_lonlat(32631, *P_OVERLAP_UTM31)
     out = {}
     for name in ("ana", "bo"):
-        out[name] = delivery.raw_chips_by_location(
+        answer = delivery.raw_chips_by_location(
             user=User.objects.create(username=name), ip="10.1.1.1", lon=lon, lat=lat,
             start=dt.date(2024, 6, 1), end=dt.date(2024, 6, 30), band="B04", chipsize=1280,
             level="LEVEL2A",
-        ).body["chips"]  # fmt: skip
+        ).body  # fmt: skip
+        assert answer is not None
+        out[name] = answer["chips"]
     return out
 
 
@@ -69,3 +70,14 @@ def test_flushed_file_is_404(client, chips) -> None:
     flush_cache(username="ana")
     assert client.get(chips["ana"][0]).status_code == 404
     assert client.get(chips["bo"][0]).status_code == 200
+
+
+def test_download_logged_for_the_cache_owner(client, chips) -> None:
+    from ops.models import RequestLog
+
+    RequestLog.objects.all().delete()
+    response = client.get(chips["bo"][0])  # no credentials: the token opens the cache
+    body = b"".join(response.streaming_content)  # the row is written once it is sent
+    row = RequestLog.objects.get(endpoint="dump")
+    assert row.user_id == User.objects.get(username="bo").pk
+    assert row.status == 200 and row.bytes_sent == len(body)

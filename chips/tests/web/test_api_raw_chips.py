@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
-from django.contrib.auth.models import User
 from django.test import Client
 from pyproj import Transformer
 
-from chips.models import CachedChip, Scene
-from chips.tests.raw_chip_fixtures import (
-    P_BORDER_LONLAT,
-    P_OVERLAP_UTM31,
-    asset_path,
-    build_archive,
-    expected_window,
-    to_lonlat,
-)
+from chips.models import CachedChip
+from testing.rasters import expected_window
+from testing.raw_archive import P_BORDER_LONLAT, P_OVERLAP_UTM31
+from testing.scenes import asset_path, to_lonlat
 
 pytestmark = pytest.mark.django_db
 URL = "/query/rawChipByLocation"
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
-
-
-@pytest.fixture
-def store(settings, tmp_path: Path) -> Path:
-    settings.CHIP_STORE = tmp_path / "store"
-    return settings.CHIP_STORE
-
-
-@pytest.fixture
-def archive(tmp_path_factory: pytest.TempPathFactory, store: Path) -> dict[str, Scene]:
-    return build_archive(tmp_path_factory.getbasetemp() / "api-rasters")
-
-
-@pytest.fixture
-def auth() -> dict[str, str]:
-    User.objects.create_user("ana", password="secret-pw")
-    return basic("ana", "secret-pw")
 
 
 def get(client: Client, auth: dict, **params) -> tuple[int, dict]:
@@ -63,7 +33,7 @@ def params_at(lonlat: tuple[float, float], **kw) -> dict:
 def download(client: Client, chip: str) -> bytes:
     response = client.get(chip)  # no credentials, as the CbM client does
     assert response.status_code == 200, chip
-    return b"".join(response.streaming_content)
+    return response.getvalue()
 
 
 def test_chips_by_location_answer_and_pixels(client, auth, archive, tmp_path) -> None:
@@ -118,12 +88,12 @@ def test_zone_border_chips_in_their_own_crs(client, auth, archive, tmp_path) -> 
             )
 
 
-def test_onlylist_cuts_nothing(client, auth, archive, store) -> None:
+def test_onlylist_cuts_nothing(client, auth, archive, chip_store) -> None:
     status, body = get(client, auth, **params_at(to_lonlat(32631, *P_OVERLAP_UTM31),
                                                 onlylist="True"))  # fmt: skip
     assert status == 200
     assert body["chips"] == [archive[k].product_id for k in ("B1", "A2", "A3new")]
-    assert not CachedChip.objects.exists() and not store.exists()
+    assert not CachedChip.objects.exists() and not chip_store.exists()
 
 
 def test_limit_counts_only_uncached_chips(client, auth, archive, settings) -> None:
@@ -141,14 +111,14 @@ def test_limit_counts_only_uncached_chips(client, auth, archive, settings) -> No
     assert get(client, auth, **params_at(lonlat, onlylist="true", band="SCL"))[0] == 200
 
 
-def test_cache_reuse_and_refresh(client, auth, archive, store) -> None:
+def test_cache_reuse_and_refresh(client, auth, archive, chip_store) -> None:
     lonlat = to_lonlat(32631, *P_OVERLAP_UTM31)
     _, body = get(client, auth, **params_at(lonlat))
     first = {c.file_name: c.created for c in CachedChip.objects.all()}
-    paths = {p: p.stat().st_mtime_ns for p in store.rglob("*.tif")}
+    paths = {p: p.stat().st_mtime_ns for p in chip_store.rglob("*.tif")}
     _, again = get(client, auth, **params_at(lonlat))
     assert again == body
-    assert {p: p.stat().st_mtime_ns for p in store.rglob("*.tif")} == paths  # nothing recut
+    assert {p: p.stat().st_mtime_ns for p in chip_store.rglob("*.tif")} == paths  # nothing recut
     _, refreshed = get(client, auth, **params_at(lonlat, refresh="True"))
     assert refreshed == body
     assert all(p.stat().st_mtime_ns > t for p, t in paths.items())
@@ -209,11 +179,12 @@ def test_batch_lists_exactly_what_was_asked(client, auth, archive, tmp_path) -> 
     bad = {**body, "tiles": ["S2A_MSIL2A_NOPE"]}
     response = client.post("/query/rawChipsBatch", bad, content_type="application/json", **auth)
     assert response.status_code == 404 and response.json()["param"] == "tiles"
-    for broken, param in [
+    broken_parts: list[tuple[dict[str, object], str]] = [
         ({"bands": []}, "bands"),
         ({"tiles": "x"}, "tiles"),
         ({"lon": None}, "lon"),
-    ]:
+    ]
+    for broken, param in broken_parts:
         response = client.post("/query/rawChipsBatch", {**body, **broken},
                                content_type="application/json", **auth)  # fmt: skip
         assert response.status_code == 400 and response.json()["param"] == param

@@ -102,7 +102,7 @@ def test_real_metadata_ingests_with_facts_from_the_xml(safe_dir: Path) -> None:
         assert south == pytest.approx(min(lats)) and north == pytest.approx(max(lats))
         if product_id != KAB:
             assert len(scene.footprint) == 1
-            assert (west, east) == (pytest.approx(min(lons)), pytest.approx(max(lons)))
+            assert west == pytest.approx(min(lons)) and east == pytest.approx(max(lons))
             assert scene.footprint.area == pytest.approx(shoelace(points), rel=1e-9)
 
 

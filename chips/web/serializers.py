@@ -1,0 +1,262 @@
+"""The chip endpoints' parameters and answers, declared once: the views validate with these
+serializers and drf-spectacular publishes them (common.params explains the order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from chips.composite.params import (
+    COMPOSITE_RESOLUTIONS,
+    DEFAULT_BANDS,
+    DEFAULT_LUT,
+    parse_bands,
+    parse_lut,
+)
+from chips.models import JobStatus, Level
+from chips.raster.bands import BAND_RESOLUTION, LEVEL_BANDS
+from chips.raster.render import Lut
+from common.errors import BadParameter
+from common.params import (
+    BodyListParam,
+    BoolParam,
+    DateParam,
+    IntParam,
+    JsonBodyParams,
+    ParamField,
+    ParamSerializer,
+    PointParams,
+    TextParam,
+)
+from parcels.params import ParcelParams
+
+DEFAULT_CHIPSIZE = 1280
+MIN_CHIPSIZE, MAX_CHIPSIZE = 10, 5120
+BANDS = tuple(BAND_RESOLUTION)
+BAND_HELP = (
+    "10 m B02 B03 B04 B08; 20 m B05 B06 B07 B8A B11 B12 SCL; 60 m B01 B09 "
+    "(B10 LEVEL1C only; SCL LEVEL2A only)"
+)
+_COMPOSITE_BAND = "|".join(b for b in BANDS if BAND_RESOLUTION[b] in COMPOSITE_RESOLUTIONS)
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+
+
+def parse_level(value: str | None) -> str:
+    """plevel: LEVEL2A (the default, also for an empty value) or LEVEL1C."""
+    level = value or Level.L2A
+    if level not in LEVEL_BANDS:
+        raise BadParameter(f"plevel={value!r}: use LEVEL2A or LEVEL1C", param="plevel")
+    return level
+
+
+def parse_band(value: str, level: str, param: str = "band") -> str:
+    if value not in LEVEL_BANDS[level]:
+        allowed = " ".join(LEVEL_BANDS[level])
+        raise BadParameter(f"{param}={value!r} is not a {level} band ({allowed})", param=param)
+    return value
+
+
+def any_band(value: str) -> str:
+    if value not in BAND_RESOLUTION:
+        raise BadParameter(f"bands: {value!r} is not a Sentinel-2 band", param="bands")
+    return value
+
+
+class LevelParam(ParamField, serializers.ChoiceField):
+    """plevel; `optional`: absent means any level (rawChipsBatch), not LEVEL2A."""
+
+    def __init__(self, *, optional: bool = False, **kwargs: Any) -> None:
+        default = serializers.empty if optional else Level.L2A
+        super().__init__(choices=list(LEVEL_BANDS), default=default, required=False, **kwargs)
+
+    def parse(self, value: str) -> str:
+        return parse_level(value)
+
+
+class ChipsizeParam(IntParam):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(lo=MIN_CHIPSIZE, hi=MAX_CHIPSIZE, default=DEFAULT_CHIPSIZE, **kwargs)
+
+
+class BandParam(ParamField, serializers.ChoiceField):
+    """One band name; the serializer checks it against the level (`check_band`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=BANDS, **kwargs)
+
+
+class PatternParam(TextParam):
+    """A string of this form (published as its pattern); the serializer parses it."""
+
+    def __init__(self, *, pattern: str, **kwargs: Any) -> None:
+        super().__init__(validators=[RegexValidator(pattern)], **kwargs)
+
+
+class DateWindowParams(ParamSerializer):
+    """start_date..end_date, inclusive (UTC sensing dates)."""
+
+    start_date = DateParam(source="start", help_text="first sensing date (UTC), inclusive")
+    end_date = DateParam(source="end", help_text="last sensing date (UTC), inclusive")
+
+    def check_end_date(self, value: dt.date, values: dict[str, Any]) -> dt.date:
+        if values["start"] > value:
+            raise BadParameter("start_date is after end_date", param="start_date")
+        return value
+
+
+class RawWindowParams(DateWindowParams):
+    """What the raw chip endpoints share besides the point."""
+
+    plevel = LevelParam(source="level", help_text="processing level")
+    band = BandParam(help_text=BAND_HELP)
+    chipsize = ChipsizeParam(help_text="side of the square chip, metres")
+    refresh = BoolParam(help_text="cut again what the cache holds")
+    onlylist = BoolParam(help_text="list the acquisitions (product ids), cut nothing")
+    async_ = BoolParam(source="background", help_text="answer 202 with the job at once")
+
+    def check_band(self, value: str, values: dict[str, Any]) -> str:
+        return parse_band(value, values["level"])
+
+
+class RawChipByLocationQuery(PointParams, RawWindowParams):
+    """rawChipByLocation: lon and lat first, then the window."""
+
+
+class RawChipByParcelQuery(RawWindowParams, ParcelParams):
+    """rawChipByParcelID: the window first, then the parcel (as they were always checked)."""
+
+
+class RawChipsBatchBody(JsonBodyParams, PointParams):
+    """rawChipsBatch: every asked product x band."""
+
+    plevel = LevelParam(
+        optional=True,
+        source="level",
+        help_text="check the products and bands against this level; without it, each "
+        "band against its product's level",
+    )
+    tiles = BodyListParam(
+        child=serializers.CharField(),
+        message="tiles must be a non-empty list of product ids",
+        help_text="product ids (with or without .SAFE)",
+    )
+    bands = BodyListParam(
+        child=serializers.ChoiceField(choices=BANDS),
+        message="bands must be a non-empty list of band names",
+        help_text=BAND_HELP,
+    )
+    chipsize = ChipsizeParam(help_text="side of the square chip, metres")
+    async_ = BoolParam(source="background", help_text="answer 202 with the job at once")
+
+    def check_bands(self, value: list[str], values: dict[str, Any]) -> list[str]:
+        # Without plevel, a band is checked against each product's level as it is cut
+        # (a product has no asset for a band its level does not carry).
+        level = values["level"]
+        return [
+            parse_band(b, level, "bands") if level else any_band(b) for b in dict.fromkeys(value)
+        ]
+
+
+class CompositeParams(DateWindowParams):
+    """What the composite pages share besides the point or parcel."""
+
+    plevel = LevelParam(source="level", help_text="processing level")
+    bands = PatternParam(
+        pattern=f"^({_COMPOSITE_BAND})_({_COMPOSITE_BAND})_({_COMPOSITE_BAND})$",
+        default=DEFAULT_BANDS,
+        help_text="three 10 m or 20 m bands joined by '_' (R_G_B); the first sets the grid",
+    )
+    lut = PatternParam(
+        pattern=f"^{_NUMBER}_{_NUMBER}((_{_NUMBER}){{4}})?$",
+        default=DEFAULT_LUT,
+        help_text="lo_hi: percentiles of each chip's valid pixels (0 <= lo < hi <= 100); or "
+        "lo_hi_lo_hi_lo_hi: band values per band",
+    )
+    chipsize = ChipsizeParam(help_text="side of the square chip, metres")
+    refresh = BoolParam(help_text="make again what the cache holds")
+
+    def check_bands(self, value: str, values: dict[str, Any]) -> tuple[str, str, str]:
+        return parse_bands(value, plevel=values["level"])
+
+    def check_lut(self, value: str, values: dict[str, Any]) -> Lut:
+        return parse_lut(value)
+
+
+class JobIdParam(ParamField, serializers.UUIDField):
+    """A job id, as sent: one that is no id answers 404 as an unknown job does."""
+
+
+class CompositeJobQuery(ParamSerializer):
+    """`job`: the page's poll of its composite job (the other parameters are then unread)."""
+
+    job = JobIdParam(
+        required=False, help_text="a composite job id: answer where it stands (JSON) instead"
+    )
+
+
+class ChipsByLocationQuery(PointParams, CompositeParams):
+    """chipsByLocation: lon and lat first."""
+
+
+class ChipsByParcelQuery(CompositeParams, ParcelParams):
+    """chipsByParcelID: the composite parameters first, then the parcel."""
+
+
+# --- answers (for the schema; the views build the bodies) -----------------------------------
+class RawChips(serializers.Serializer):
+    """One entry per acquisition, by date: the lists are parallel."""
+
+    dates = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="sensing times, e.g. 20190615T105031 (rawChipsBatch: <sensing time>_<band>)",
+    )
+    chips = serializers.ListField(
+        child=serializers.CharField(allow_null=True),
+        help_text="/dump/<token>/<product>.<band>.tif (onlylist=True: the product ids); null "
+        "where the chip could not be cut",
+    )
+    # Named like Serializer.errors: fine, the metaclass takes declared fields off the class.
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(allow_null=True),
+        required=False,
+        help_text="only when a chip could not be cut: why, for that date (null elsewhere)",
+    )
+
+
+class ChipJob(serializers.Serializer):
+    """A chip job: where it stands; with its answer once over."""
+
+    job = serializers.UUIDField()
+    url = serializers.CharField(help_text="/query/jobs/<job>, to poll")
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    result = RawChips(required=False, help_text="once the job is over")
+
+
+class CompositeItem(serializers.Serializer):
+    id = serializers.CharField(help_text="sensing time, e.g. 20190615T105031")
+    date = serializers.DateField(required=False)
+    product = serializers.CharField()
+    src = serializers.CharField(allow_null=True, help_text="/dump/<token>/<product>.png")
+    empty = serializers.BooleanField(help_text="no valid pixel: no image")
+    cloud = serializers.CharField(allow_null=True, help_text="cloud share, e.g. '12 %'")
+    stretch = serializers.CharField(allow_null=True, help_text="band values shown black..full")
+    width = serializers.IntegerField(required=False)
+    height = serializers.IntegerField(required=False)
+
+
+class CompositeAnswer(serializers.Serializer):
+    """The composite page's data (format=json); with `job=`: the poll (no job, dates, chips)."""
+
+    state = serializers.ChoiceField(choices=JobStatus.values)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    job = serializers.UUIDField(required=False, allow_null=True)
+    dates = serializers.ListField(child=serializers.CharField(), required=False)
+    chips = serializers.ListField(child=serializers.CharField(), required=False)
+    items = CompositeItem(many=True)
