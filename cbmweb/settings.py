@@ -90,6 +90,8 @@ MIDDLEWARE = [
     # Logs every /query/ and /dump/ request and applies the per-IP requests/minute quota;
     # after authentication (it reads the session user).
     "ops.middleware.RequestLogMiddleware",
+    # A DatabaseError out of a plain Django view (/dump/, /) answers 503, not 500.
+    "common.fallbacks.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -174,6 +176,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "common.http_errors.api_exception_handler",
+    # Bodies bounded in size and depth (400/413 JSON); format=<unknown> a 400 naming it.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.FormatNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per-user requests/minute quota, checked after authentication, before the handler.

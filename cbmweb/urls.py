@@ -7,6 +7,11 @@ from drf_spectacular.views import SpectacularAPIView
 import common.schema  # noqa: F401  (registers the Basic scheme before a schema is generated)
 from demo import views
 
+# Errors outside the views answer JSON under /query/ and /dump/ (common.fallbacks).
+handler400 = "common.fallbacks.bad_request"
+handler404 = "common.fallbacks.page_not_found"
+handler500 = "common.fallbacks.server_error"
+
 admin.site.site_header = "cbmweb operations"
 admin.site.site_title = "cbmweb"
 admin.site.index_title = "Scenes, parcels, users, usage and the chip cache"

@@ -35,6 +35,10 @@ class BadParameter(ServiceError):
     """A parameter is missing or malformed."""
 
 
+class PayloadTooLarge(ServiceError):
+    """A request body over the size the service reads."""
+
+
 class NotFound(ServiceError):
     """An unknown dataset, parcel, job or file."""
 

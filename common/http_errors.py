@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -23,6 +25,7 @@ from .errors import (
     BadParameter,
     Forbidden,
     NotFound,
+    PayloadTooLarge,
     QuotaExceeded,
     ServiceError,
 )
@@ -33,6 +36,7 @@ STATUS_CODES: dict[type[ServiceError], int] = {
     BadParameter: 400,
     Forbidden: 403,
     NotFound: 404,
+    PayloadTooLarge: 413,
     QuotaExceeded: 429,
     BackendUnavailable: 503,
 }
@@ -42,6 +46,7 @@ TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    413: "Request too large",
     429: "Too many requests",
     503: "Service unavailable",
 }
@@ -97,8 +102,7 @@ def _error_page(request: HttpRequest, exc: ServiceError, status: int) -> HttpRes
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
     """DRF exception handler: our errors and DRF's own, all as `{"error": ...}` JSON (the
     HTML error page on the composite pages, for browsers)."""
-    if isinstance(exc, DatabaseError):
-        exc = BackendUnavailable(f"database unavailable: {exc.__class__.__name__}")
+    exc = domain_error(exc)
     if isinstance(exc, ServiceError):
         page = getattr(context.get("view"), "error_pages", False)
         request = context.get("request")
@@ -113,6 +117,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpRespon
             param, messages = next(iter(detail.items()), ("", ""))
             message = messages[0] if isinstance(messages, list) and messages else str(messages)
             response.data = {"error": f"{param}: {message}", "param": param}
+        elif isinstance(exc, exceptions.ParseError):
+            response.data = {"error": str(detail), "param": "body"}
         else:
             response.data = {"error": str(detail)}
     return response
+
+
+def domain_error(exc: Exception) -> Exception:
+    """The domain error an exception of Django's stands for (the database down, a body or a
+    query over Django's upload limits); any other exception as it is."""
+    if isinstance(exc, DatabaseError):
+        return BackendUnavailable(f"database unavailable: {exc.__class__.__name__}")
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(f"the body is over {limit} bytes", param="body")
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return BadParameter(f"more than {limit} parameters")
+    return exc

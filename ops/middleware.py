@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.http.request import RawPostDataException
@@ -31,6 +32,7 @@ from django.utils.functional import SimpleLazyObject, empty
 
 from common.errors import QuotaExceeded
 from common.http_errors import error_response
+from common.parsers import MAX_DEPTH, json_depth
 from ops.accounting import CHIPS_CACHED, CHIPS_CUT, LOG_USER_ID
 from ops.client_ip import client_ip
 from ops.models import RequestLog
@@ -60,9 +62,14 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_params(request: HttpRequest) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()
-    }
+    """What the log keeps of the request's parameters. Never raises: it runs before
+    authentication, on any input (the view answers what is wrong with it)."""
+    try:
+        params: dict[str, Any] = {
+            key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()
+        }
+    except TooManyFieldsSent:
+        return {}
     if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
         try:
             size = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -72,9 +79,10 @@ def _query_params(request: HttpRequest) -> dict[str, Any]:
         if 0 < size <= MAX_JSON_BODY:
             try:
                 body = json.loads(request.body)
-            except (ValueError, RawPostDataException):
+            except (ValueError, RecursionError, RawPostDataException, RequestDataTooBig):
                 body = None
-            if isinstance(body, dict):
+            # A deeply nested body is the view's to refuse; the log keeps none of it.
+            if isinstance(body, dict) and json_depth(body) <= MAX_DEPTH:
                 params.update({f"body.{key}": value for key, value in body.items()})
     return _clean(params)
 

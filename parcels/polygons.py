@@ -9,6 +9,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 
 from common.errors import BadParameter
+from common.parsers import MAX_DEPTH, json_depth
 
 MAX_VERTICES = 10_000
 G = TypeVar("G", bound=GEOSGeometry)
@@ -47,8 +48,10 @@ def polygon_from_geojson(body: Any) -> GEOSGeometry:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadParameter("the body is not JSON", param="polygon") from None
+    if json_depth(body) > MAX_DEPTH:
+        raise BadParameter(f"the body nests deeper than {MAX_DEPTH} levels", param="polygon")
     if isinstance(body, dict) and body.get("type") == "Feature":
         body = body.get("geometry")
     if not isinstance(body, dict) or body.get("type") not in ("Polygon", "MultiPolygon"):
@@ -77,9 +80,18 @@ def _polygon(ring: list[tuple[float, float]]) -> Polygon:
 
 
 def _checked(geom: G) -> G:
+    # An empty geometry (no ring, an empty ring, an empty MultiPolygon) has no extent.
+    if geom.empty or any(part.empty for part in _parts(geom)):
+        raise BadParameter(
+            "polygon is empty: it needs a ring of at least 3 corners", param="polygon"
+        )
     xmin, ymin, xmax, ymax = geom.extent
     if not (xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90):
         raise BadParameter("polygon is outside lon -180..180, lat -90..90", param="polygon")
     if not geom.valid:
         raise BadParameter(f"polygon is not valid: {geom.valid_reason}", param="polygon")
     return geom
+
+
+def _parts(geom: GEOSGeometry) -> list[GEOSGeometry]:
+    return list(geom) if isinstance(geom, MultiPolygon) else [geom]

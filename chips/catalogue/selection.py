@@ -53,8 +53,12 @@ def chip_square_wgs84(*, lon: float, lat: float, chipsize: float) -> Polygon:
 
 
 def _utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00 UTC, end+1 00:00 UTC): the inclusive date window as instants."""
+    """[start 00:00 UTC, end+1 00:00 UTC): the inclusive date window as instants. A window
+    ending on the calendar's last day (9999-12-31) has no day after it: its end is the last
+    instant there is, which no sensing time reaches."""
     lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    if end >= dt.date.max:
+        return lo, dt.datetime.max.replace(tzinfo=dt.UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return lo, hi
 

@@ -278,10 +278,14 @@ def _status_url(request: Request, job_id: str) -> str:
 
 
 def _shifted(request: Request, composite: CompositeRequest, step: int) -> str:
-    """The same request for the window of the same length just before (or after) this one."""
-    days = (composite.end - composite.start).days + 1
-    start = composite.start + dt.timedelta(days=step * days)
-    end = composite.end + dt.timedelta(days=step * days)
+    """The same request for the window of the same length just before (or after) this one;
+    "" (no link) when that window would leave the calendar (before 0001-01-01, after
+    9999-12-31)."""
+    shift = dt.timedelta(days=step * ((composite.end - composite.start).days + 1))
+    try:
+        start, end = composite.start + shift, composite.end + shift
+    except OverflowError:
+        return ""
     return _url_with(request, start_date=start.isoformat(), end_date=end.isoformat(), refresh=None)
 
 
