@@ -39,6 +39,14 @@ class PayloadTooLarge(ServiceError):
     """A request body over the size the service reads."""
 
 
+class MethodNotAllowed(ServiceError):
+    """A method the resource does not answer; `allowed` are those it does."""
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
 class NotFound(ServiceError):
     """An unknown dataset, parcel, job or file."""
 

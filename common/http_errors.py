@@ -1,6 +1,6 @@
 """HTTP answers of domain errors: the one table of statuses and the one function that
 answers an error, as JSON (API clients) or as the HTML error page (browsers on the pages),
-with Retry-After where the error carries one.
+with Retry-After (and Allow) where the error carries one.
 
 Three callers, one function: DRF views (through `api_exception_handler`, the
 EXCEPTION_HANDLER setting), the composite pages (views with `error_pages = True`) and plain
@@ -24,6 +24,7 @@ from .errors import (
     BackendUnavailable,
     BadParameter,
     Forbidden,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     QuotaExceeded,
@@ -36,6 +37,7 @@ STATUS_CODES: dict[type[ServiceError], int] = {
     BadParameter: 400,
     Forbidden: 403,
     NotFound: 404,
+    MethodNotAllowed: 405,
     PayloadTooLarge: 413,
     QuotaExceeded: 429,
     BackendUnavailable: 503,
@@ -46,6 +48,7 @@ TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    405: "Method not allowed",
     413: "Request too large",
     429: "Too many requests",
     503: "Service unavailable",
@@ -78,6 +81,8 @@ def error_response(
         response = JsonResponse(exc.as_dict(), status=status)
     if isinstance(exc, QuotaExceeded):
         response["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, MethodNotAllowed):
+        response["Allow"] = ", ".join(exc.allowed)
     return response
 
 

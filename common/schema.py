@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     401: 'no or wrong credentials (`WWW-Authenticate: Basic realm="cbmweb"`)',
     403: "outside the caller's AOI grant (never says whether the thing exists)",
     404: "unknown dataset, parcel, product, job or file",
+    413: "the body is over the upload limit (`param` is `body`)",
     429: "over a quota; `Retry-After` says when to try again",
     503: "a backend (database, broker, archive) is down",
 }

@@ -74,7 +74,7 @@ class RawChipByParcelId(APIView):
 
 @extend_schema(
     request={"application/json": s.RawChipsBatchBody},
-    responses={**CHIP_ANSWERS, **error_responses(400, 401, 403, 404, 429, 503)},
+    responses={**CHIP_ANSWERS, **error_responses(400, 401, 403, 404, 413, 429, 503)},
 )
 class RawChipsBatch(APIView):
     """POST rawChipsBatch: every asked product x band, chips for exactly those."""

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest, HttpResponse
 
 from chips.cache import dump_file
-from common.errors import NotFound
+from common.errors import MethodNotAllowed, NotFound
 from common.http_errors import error_response
 from common.schema import ERROR_COMPONENT, ERROR_SCHEMA
 from ops.accounting import record_owner
@@ -19,6 +19,8 @@ from ops.accounting import record_owner
 FILE_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9]+)*\.(tif|png)$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CONTENT_TYPES = {"tif": "image/tiff", "png": "image/png"}
+# Only these serve the file (Django's handler answers HEAD without the body).
+ALLOWED_METHODS = ("GET", "HEAD")
 
 
 def not_found() -> HttpResponse:
@@ -26,6 +28,10 @@ def not_found() -> HttpResponse:
 
 
 def serve(request: HttpRequest, token: str, file_name: str) -> HttpResponse | FileResponse:
+    if request.method not in ALLOWED_METHODS:
+        return error_response(
+            MethodNotAllowed(f"{request.method} is not served here", allowed=ALLOWED_METHODS)
+        )
     if not TOKEN.match(token) or not FILE_NAME.match(file_name):
         return not_found()
     found = dump_file(token=token, file_name=file_name)

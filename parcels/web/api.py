@@ -85,7 +85,7 @@ def parcel_by_id(request: Request) -> Response:
         "application/json": s.GEOJSON_POLYGON_BODY,
         "application/geo+json": s.GEOJSON_POLYGON_BODY,
     },
-    responses={200: s.PolygonParcels, **DATASET_ERRORS},
+    responses={200: s.PolygonParcels, **DATASET_ERRORS, **error_responses(413)},
 )
 @api_view(["GET", "POST"])
 def parcels_by_polygon(request: Request) -> Response:
