@@ -12,12 +12,23 @@ from rest_framework.renderers import BaseRenderer
 
 from .errors import BadParameter
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def _media_types(accept: str) -> set[str]:
+    """The media types an Accept header names (parameters and q-values left out)."""
+    return {part.split(";", 1)[0].strip().lower() for part in accept[:4096].split(",")}
+
 
 def wants_json(request: HttpRequest) -> bool:
-    """Browsers ask for text/html; the CbM client and scripts send */* or JSON."""
+    """JSON for `format=json` or an Accept that asks for JSON and not HTML; the page for
+    everyone else: browsers, and `*/*` (curl, requests, the CbM client), as the contract
+    says. The page's own polling sends `Accept: application/json` and `format=json`."""
     if request.GET.get("format") == "json":
         return True
-    return "text/html" not in request.META.get("HTTP_ACCEPT", "")
+    types = _media_types(request.META.get("HTTP_ACCEPT", ""))
+    asks_json = any(t == "application/json" or t.endswith("+json") for t in types)
+    return asks_json and not types & HTML_TYPES
 
 
 class FormatNegotiation(DefaultContentNegotiation):

@@ -48,7 +48,7 @@ class Accept(TypedDict):
 
 
 HTML: Accept = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
-JSON: Accept = {"HTTP_ACCEPT": "*/*"}
+JSON: Accept = {"HTTP_ACCEPT": "application/json"}
 
 
 @pytest.fixture

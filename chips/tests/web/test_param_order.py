@@ -90,7 +90,12 @@ def walk(
 @pytest.mark.parametrize("endpoint", WALKS)
 def test_the_first_bad_parameter_is_named(admin_client: Client, endpoint: str) -> None:
     params, steps, final = WALKS[endpoint]
-    walk(lambda p: admin_client.get(f"/query/{endpoint}", p), params, steps, final)
+
+    # The composite pages answer JSON to a client that asks for it (the page otherwise).
+    def send(p: dict[str, Any]) -> Any:
+        return admin_client.get(f"/query/{endpoint}", p, HTTP_ACCEPT="application/json")
+
+    walk(send, params, steps, final)
 
 
 def test_the_batch_body_is_checked_in_its_order(admin_client: Client) -> None:

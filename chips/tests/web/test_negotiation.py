@@ -1,0 +1,52 @@
+"""chipsByLocation's answer form: the HTML page for browsers and `*/*` (curl, requests, the
+CbM client), JSON for `format=json` or an Accept that asks for JSON and not HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from testing.auth import BasicAuth
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/query/chipsByLocation?lon=5.0&lat=52.0&start_date=2024-06-01&end_date=2024-06-30"
+PAGE = "text/html"
+JSON = "application/json"
+
+
+@pytest.mark.parametrize(
+    "accept,extra,answer",
+    [
+        ("*/*", "", PAGE),  # curl, requests, the CbM client
+        (None, "", PAGE),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "", PAGE),
+        ("application/json, text/html", "", PAGE),
+        ("application/json", "", JSON),  # the page's own polling
+        ("application/json;q=0.9", "", JSON),
+        ("*/*", "&format=json", JSON),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "&format=json", JSON),
+    ],
+)
+def test_answer_form(
+    client: Client, auth: BasicAuth, chip_store: Any, accept: str | None, extra: str, answer: str
+) -> None:
+    headers = {"Authorization": auth["HTTP_AUTHORIZATION"]}
+    if accept is not None:
+        headers["Accept"] = accept
+    response = client.get(URL + extra, headers=headers)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(answer)
+    if answer == JSON:
+        assert response.json()["total"] == 0
+    else:
+        assert "<h1>Chips at" in response.content.decode()
+
+
+@pytest.mark.parametrize("accept,answer", [("*/*", PAGE), ("application/json", JSON)])
+def test_error_form(client: Client, auth: BasicAuth, accept: str, answer: str) -> None:
+    headers = {"Authorization": auth["HTTP_AUTHORIZATION"], "Accept": accept}
+    response = client.get(URL.replace("lon=5.0", "lon=500"), headers=headers)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith(answer)
