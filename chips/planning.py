@@ -16,7 +16,7 @@ from chips.catalogue import selection
 from chips.catalogue.models import Asset, Level, Scene
 from chips.cutting import CUT_THREADS
 from chips.raster.chipspec import ChipSpec
-from chips.raster.errors import ChipError
+from chips.raster.errors import ChipError, SourceUnreadable
 from chips.raster.extract import band_grid, snap_window
 from common.errors import ArchiveUnavailable
 
@@ -58,7 +58,12 @@ def plan_chip(*, scene: Scene, asset: Asset, lon: float, lat: float, chipsize: i
     """The spec of a scene's chip: the point in the scene's own CRS (the hemisphere comes
     with the scene's EPSG), the window snapped on the band file's own grid."""
     x, y = selection.lonlat_to(scene.epsg, lon, lat)
-    grid = asset_grid(asset)
+    try:
+        grid = asset_grid(asset)
+    except SourceUnreadable as exc:  # said by product and band, as the cut would say it
+        raise SourceUnreadable(
+            exc.href, exc.reason, product=scene.product_id, band=asset.band
+        ) from exc
     col_off, row_off, size_x, size_y = snap_window(grid, x=x, y=y, chipsize=chipsize)
     return ChipSpec(
         product_id=scene.product_id,

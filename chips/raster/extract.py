@@ -7,6 +7,7 @@ resampled nor reprojected: a chip is a window of the source grid, in the scene's
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import tempfile
@@ -28,6 +29,16 @@ from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, ChipWriteFailed, SourceUnreadable
 from chips.raster.gdal_env import gdal_path, raster_env
 
+# The one place a failing file's path is written: the errors' messages never carry it.
+log = logging.getLogger(__name__)
+
+
+def _unreadable(href: str, exc: Exception, spec: ChipSpec | None = None) -> SourceUnreadable:
+    log.warning("cannot read %s: %s", href, exc)
+    if spec is None:
+        return SourceUnreadable(href, str(exc))
+    return SourceUnreadable(href, str(exc), product=spec.product_id, band=spec.band)
+
 
 @dataclass(frozen=True)
 class BandGrid:
@@ -46,7 +57,7 @@ def band_grid(href: str) -> BandGrid:
         with raster_env(), rasterio.open(gdal_path(href)) as src:
             return BandGrid(tuple(src.transform)[:6], src.width, src.height)
     except RasterioError as exc:
-        raise SourceUnreadable(href, str(exc)) from exc
+        raise _unreadable(href, exc) from exc
 
 
 def snap_window(
@@ -172,17 +183,23 @@ def _cut_from_one_file(href: str, group: Sequence[tuple[ChipSpec, Path]]) -> dic
     try:
         src = rasterio.open(gdal_path(href))
     except RasterioError as exc:
-        raise SourceUnreadable(href, str(exc)) from exc
+        raise _unreadable(href, exc, group[0][0]) from exc
     with src:
         for spec, path in group:
             try:
                 array = read_window(src, spec)
             except RasterioError as exc:
-                raise SourceUnreadable(href, str(exc)) from exc
+                raise _unreadable(href, exc, spec) from exc
             if not np.any(array != spec.nodata):
                 written[spec.key] = 0
                 continue
             data = encode_geotiff(array, spec)
-            write_atomic(path, data)
+            try:
+                write_atomic(path, data)
+            except ChipWriteFailed as exc:
+                log.warning("cannot write %s: %s", exc.path, exc.reason)
+                raise ChipWriteFailed(
+                    exc.path, exc.reason, product=spec.product_id, band=spec.band
+                ) from exc
             written[spec.key] = len(data)
     return written
