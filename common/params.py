@@ -42,7 +42,12 @@ class ParamField(serializers.Field):
         return empty if value is None or value == "" else value
 
     def run_validation(self, data: Any = empty) -> Any:
-        return self.absent() if data is empty else self.parse(data)
+        if data is empty:
+            return self.absent()
+        if isinstance(data, str) and "\x00" in data:
+            # No parameter is binary: PostgreSQL refuses NUL in text, so it stops here.
+            raise BadParameter(f"{self.param} holds a NUL character", param=self.param)
+        return self.parse(data)
 
     def absent(self) -> Any:
         if self.default is not empty:
@@ -107,7 +112,9 @@ class _NumberParam(ParamField):
         except ValueError:
             message = f"{name}={value!r} is not {self.kind} {self._bounds()}"
             raise BadParameter(message, param=name) from None
-        if not math.isfinite(number) or not self.lo <= number <= self.hi:
+        # An int is always finite (and may be too large for a float: no isfinite on it).
+        finite = not isinstance(number, float) or math.isfinite(number)
+        if not finite or not self.lo <= number <= self.hi:
             raise BadParameter(f"{name}={value!r} is out of range {self._bounds()}", param=name)
         return number
 

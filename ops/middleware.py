@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -84,7 +85,21 @@ def _query_params(request: HttpRequest) -> dict[str, Any]:
             # A deeply nested body is the view's to refuse; the log keeps none of it.
             if isinstance(body, dict) and json_depth(body) <= MAX_DEPTH:
                 params.update({f"body.{key}": value for key, value in body.items()})
-    return _clean(params)
+    return _clean(_loggable(params))
+
+
+def _loggable(value: Any) -> Any:
+    """`value` as PostgreSQL's JSON takes it: NUL characters dropped from its texts, NaN and
+    infinities as text (else the row would be lost; its depth is bounded by the caller)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {_loggable(k): _loggable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_loggable(v) for v in value]
+    return value
 
 
 def _attempted_username(request: HttpRequest) -> str:
