@@ -41,6 +41,7 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
                 total=len(plan.items),
                 done=len(plan.items) - len(missing),
+                errors=dict(plan.failed),
                 options={
                     "lut": plan.request.lut.to_param(),
                     "empty": sorted(empty),

@@ -198,7 +198,7 @@ def test_answers(schema: dict[str, Any]) -> None:
     assert set(answer("/query/parcelPeers", "200")["properties"]) == {"pids", "distance"}
     assert set(answer("/query/info", "200")["properties"]) == {"server", "aois"}
     composite = answer("/query/chipsByLocation", "200")
-    assert {"state", "done", "total", "error", "job", "dates", "chips", "items"} == set(
+    assert {"state", "done", "total", "error", "job", "dates", "chips", "items", "failed"} == set(
         composite["properties"]
     )
     assert answer("/query/chipsByParcelID", "200", "text/html") == {"type": "string"}
