@@ -163,6 +163,9 @@ CHIP_CACHE_FLUSH_HOUR = env_int("CHIP_CACHE_FLUSH_HOUR", 0)
 CHIP_CACHE_FLUSH_MINUTE = env_int("CHIP_CACHE_FLUSH_MINUTE", 0)
 # Seconds a chip request waits for its workers before answering 202 with a job URL.
 CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
+# A composite job that failed (disk full, unreadable files) is reported, and tried again
+# only this many seconds after it ended (or at once with refresh=true).
+COMPOSITE_RETRY_SECONDS = env_int("COMPOSITE_RETRY_SECONDS", 60)
 
 # The demo archive and parcels built by `make demo`.
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))

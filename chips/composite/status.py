@@ -102,7 +102,7 @@ def _settled(view: JobView) -> PlanStatus:
     job_id = str(job.pk) if job is not None else None
     if all(c.src or c.empty for c in chips):
         return PlanStatus("done", chips, job_id=job_id)
-    if job is not None and job.status == JobStatus.FAILED:
+    if job is not None and job.status != JobStatus.RUNNING and job.errors:
         error = "; ".join(sorted(set(job.errors.values())))
         return PlanStatus("failed", chips, error=error, job_id=job_id)
     if job is None or job.status != JobStatus.RUNNING:

@@ -3,12 +3,15 @@ only; a failed job is reported, not restarted on every poll."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from chips.models import ChipJob
+from chips.models import ChipJob, JobStatus
 from testing import composite_archive as fx
 
 from .test_pages import JSON, location_url, wait_done
@@ -52,3 +55,48 @@ def test_every_scene_unreadable_is_503(
     response = staff_client.get(location_url(), **JSON)
     assert response.status_code == 503
     assert "B08.tif" in response.json()["error"]
+
+
+def test_failed_job_is_reported_not_restarted_on_every_reload(
+    tmp_path: Path, chip_store: Path, staff_client: Client, settings: Any
+) -> None:
+    settings.COMPOSITE_RETRY_SECONDS = 3600
+    fx.make_scenes(tmp_path / "archive", 2)
+    chip_store.parent.mkdir(parents=True, exist_ok=True)
+    chip_store.write_text("not a folder")  # every write into the store fails
+    body = wait_done(staff_client, location_url())
+    assert body["state"] == "failed" and "cannot write" in body["error"], body
+    assert ChipJob.objects.count() == 1
+    first = ChipJob.objects.get()
+    assert first.status == JobStatus.FAILED
+    for _ in range(3):  # reloads and polls of the page
+        again = staff_client.get(location_url(), **JSON).json()
+        assert again["state"] == "failed" and again["job"] == str(first.pk)
+        assert "cannot write" in again["error"]
+        html = staff_client.get(location_url(), HTTP_ACCEPT="text/html").content.decode()
+        assert "cannot write" in html and "data-status-url" not in html
+    assert ChipJob.objects.count() == 1  # nothing was tried again
+    # The store is back: refresh=true tries again at once, and makes the chips.
+    chip_store.unlink()
+    started = staff_client.get(location_url(refresh="true"), **JSON).json()
+    assert started["job"] != str(first.pk)
+    fixed = wait_done(staff_client, location_url(job=started["job"], format="json"))
+    assert fixed["state"] == "done" and all(i["src"] for i in fixed["items"]), fixed
+    assert ChipJob.objects.count() == 2
+
+
+def test_failed_job_is_tried_again_after_the_wait(
+    tmp_path: Path, chip_store: Path, staff_client: Client, settings: Any
+) -> None:
+    settings.COMPOSITE_RETRY_SECONDS = 3600
+    fx.make_scenes(tmp_path / "archive", 2)
+    chip_store.parent.mkdir(parents=True, exist_ok=True)
+    chip_store.write_text("not a folder")
+    assert wait_done(staff_client, location_url())["state"] == "failed"
+    chip_store.unlink()
+    assert staff_client.get(location_url(), **JSON).json()["state"] == "failed"
+    # The wait is over (the job ended longer ago than the setting): the reload redoes it.
+    ChipJob.objects.update(updated=timezone.now() - dt.timedelta(seconds=3601))
+    body = wait_done(staff_client, location_url())
+    assert body["state"] == "done" and len(body["chips"]) == 2, body
+    assert ChipJob.objects.count() == 2
