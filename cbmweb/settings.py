@@ -166,6 +166,9 @@ CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
 # A composite job that failed (disk full, unreadable files) is reported, and tried again
 # only this many seconds after it ended (or at once with refresh=true).
 COMPOSITE_RETRY_SECONDS = env_int("COMPOSITE_RETRY_SECONDS", 60)
+# An in-process job whose owner's heartbeat (written every second) is older than this lost
+# its process (chips.liveness); on the owner's own host a dead process is seen at once.
+JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 10)
 
 # The demo archive and parcels built by `make demo`.
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))

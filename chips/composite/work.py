@@ -63,6 +63,7 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 total=len(plan.items),
                 done=len(plan.items) - len(missing),
                 errors=dict(plan.failed),
+                owner=dispatch.job_owner(),
                 options={
                     "lut": plan.request.lut.to_param(),
                     "empty": sorted(empty),
