@@ -210,6 +210,11 @@ QUOTA_REQUESTS_PER_MINUTE = env_int("QUOTA_REQUESTS_PER_MINUTE", 120)  # per use
 QUOTA_IP_REQUESTS_PER_MINUTE = env_int("QUOTA_IP_REQUESTS_PER_MINUTE", 240)  # per client IP
 QUOTA_CHIPS_PER_DAY = env_int("QUOTA_CHIPS_PER_DAY", 2000)  # per user
 QUOTA_IP_CHIPS_PER_DAY = env_int("QUOTA_IP_CHIPS_PER_DAY", 4000)  # per client IP
+# Failed logins (HTTP Basic and the admin) per client address / per user name from one
+# address, in windows of LOGIN_FAILURE_WINDOW_SECONDS; past them 429 before any hash runs.
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_FAILURES_PER_USER = env_int("LOGIN_FAILURES_PER_USER", 5)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 # The daily usage page flags a user or IP above any of these (per day); 0 = no flag.
 USAGE_FLAG_REQUESTS = env_int("USAGE_FLAG_REQUESTS", 5000)
 USAGE_FLAG_CHIPS = env_int("USAGE_FLAG_CHIPS", 1000)
