@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens for scripts, made and revoked in the admin
     "drf_spectacular",
     "demo",  # the demo generator, demo_setup, demo_smoke, the front page
     "parcels",
@@ -176,6 +177,8 @@ DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "common.auth.BasicAuthentication",
+        # `Authorization: Token <key>`: scripts need not hold a password.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -189,7 +192,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "cbmweb CbM API",
     "VERSION": "0.1.0",
     "DESCRIPTION": "Sentinel-2 chips and parcels with the API of the JRC CbM service. "
-    "Every /query/ endpoint needs HTTP Basic credentials or a session; errors answer "
+    "Every /query/ endpoint needs HTTP Basic credentials, an API token "
+    "(`Authorization: Token <key>`, made in the admin) or a session; errors answer "
     '{"error": ..., "param": ...}.',
     # A job's status and a composite's state share their values: one enum.
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "chips.models.JobStatus"},
