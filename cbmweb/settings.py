@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens for scripts, made and revoked in the admin
     "drf_spectacular",
     "demo",  # the demo generator, demo_setup, demo_smoke, the front page
     "parcels",
@@ -165,6 +166,12 @@ CHIP_CACHE_FLUSH_HOUR = env_int("CHIP_CACHE_FLUSH_HOUR", 0)
 CHIP_CACHE_FLUSH_MINUTE = env_int("CHIP_CACHE_FLUSH_MINUTE", 0)
 # Seconds a chip request waits for its workers before answering 202 with a job URL.
 CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
+# A composite job that failed (disk full, unreadable files) is reported, and tried again
+# only this many seconds after it ended (or at once with refresh=true).
+COMPOSITE_RETRY_SECONDS = env_int("COMPOSITE_RETRY_SECONDS", 60)
+# An in-process job whose owner's heartbeat (written every second) is older than this lost
+# its process (chips.liveness); on the owner's own host a dead process is seen at once.
+JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 10)
 
 # The demo archive and parcels built by `make demo`.
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
@@ -172,6 +179,8 @@ DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "common.auth.BasicAuthentication",
+        # `Authorization: Token <key>`: scripts need not hold a password.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -192,7 +201,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "cbmweb CbM API",
     "VERSION": "0.1.0",
     "DESCRIPTION": "Sentinel-2 chips and parcels with the API of the JRC CbM service. "
-    "Every /query/ endpoint needs HTTP Basic credentials or a session; errors answer "
+    "Every /query/ endpoint needs HTTP Basic credentials, an API token "
+    "(`Authorization: Token <key>`, made in the admin) or a session; errors answer "
     '{"error": ..., "param": ...}.',
     # A job's status and a composite's state share their values: one enum.
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "chips.models.JobStatus"},
@@ -213,6 +223,11 @@ QUOTA_REQUESTS_PER_MINUTE = env_int("QUOTA_REQUESTS_PER_MINUTE", 120)  # per use
 QUOTA_IP_REQUESTS_PER_MINUTE = env_int("QUOTA_IP_REQUESTS_PER_MINUTE", 240)  # per client IP
 QUOTA_CHIPS_PER_DAY = env_int("QUOTA_CHIPS_PER_DAY", 2000)  # per user
 QUOTA_IP_CHIPS_PER_DAY = env_int("QUOTA_IP_CHIPS_PER_DAY", 4000)  # per client IP
+# Failed logins (HTTP Basic and the admin) per client address / per user name from one
+# address, in windows of LOGIN_FAILURE_WINDOW_SECONDS; past them 429 before any hash runs.
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_FAILURES_PER_USER = env_int("LOGIN_FAILURES_PER_USER", 5)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 # The daily usage page flags a user or IP above any of these (per day); 0 = no flag.
 USAGE_FLAG_REQUESTS = env_int("USAGE_FLAG_REQUESTS", 5000)
 USAGE_FLAG_CHIPS = env_int("USAGE_FLAG_CHIPS", 1000)

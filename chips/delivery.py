@@ -148,7 +148,12 @@ def deliver(
     # key may only be finishing its bookkeeping then, and would answer the same.
     running = jobs.live_job(key) if missing else None
     if running is not None:  # a reload or a repeat: join, never a second extraction
-        return _settle(running, background=background)
+        joined = _settle(running, background=background)
+        if joined.job is None or joined.job.errors.get("") != jobs.LOST:
+            return joined
+        # Its owner died while we waited (chips.liveness): redo what it left undone.
+        held = cache.held_chips(cache=client, specs=[p.spec for p in planned])
+        missing = [p for p in planned if p.spec.key not in held]
     if missing and not refresh:
         # The same work may have finished between our look at the cache and our look for
         # its job (its chips are recorded before it closes): look at the cache once more
@@ -184,6 +189,7 @@ def deliver(
         total=len(planned),
         done=len(planned) - len(missing),
         errors=failed,
+        owner=dispatch.job_owner(),
     )
     if created:
         work = [SceneWork(pk, tuple(specs)) for pk, specs in per_scene.items()]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import close_old_connections, connection, transaction
 
-from chips import tasks
+from chips import liveness, tasks
 from chips.composite import make as composite_make
 from chips.cutting import CUT_THREADS, SceneWork, run_in_process, run_in_thread
 from chips.models import ChipJob
@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 def in_process() -> bool:
     """No broker configured: tasks run here (Celery's eager mode)."""
     return bool(tasks.cut_scene_chips.app.conf.task_always_eager)
+
+
+def job_owner() -> str:
+    """Who will run a new job's work: this process (no broker) or the broker's workers."""
+    return liveness.process_owner() if in_process() else liveness.BROKER_OWNER
 
 
 def run_job(job: ChipJob, work: Sequence[SceneWork], *, refresh: bool, background: bool) -> None:
@@ -38,12 +43,15 @@ def run_job(job: ChipJob, work: Sequence[SceneWork], *, refresh: bool, backgroun
         transaction.on_commit(send)
         return
     if background:
-        thread = threading.Thread(
-            target=run_in_thread, args=(job, work, refresh), name=f"chips-{job.pk}", daemon=True
-        )
-        thread.start()
+
+        def beating_thread() -> None:
+            with liveness.beating(job.pk):
+                run_in_thread(job, work, refresh)
+
+        threading.Thread(target=beating_thread, name=f"chips-{job.pk}", daemon=True).start()
         return
-    run_in_process(job, work, refresh=refresh)
+    with liveness.beating(job.pk):
+        run_in_process(job, work, refresh=refresh)
 
 
 def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
@@ -68,7 +76,10 @@ def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
         close_old_connections()
         try:
             # The scenes in parallel, as workers would cut them (GDAL releases the GIL).
-            with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(messages)))) as pool:
+            with (
+                liveness.beating(job.pk),
+                ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(messages)))) as pool,
+            ):
                 list(pool.map(make, messages))
         except Exception as exc:  # the page must learn that it stopped, whatever the cause
             log.exception("job %s failed", job.pk)

@@ -12,26 +12,19 @@ bulk upsert, so a redone task never duplicates a record) and the job's progress 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from chips import liveness
 from chips.models import CachedChip, ChipJob, ClientCache, JobStatus
 
-
-def stale_after() -> dt.timedelta:
-    """A running job untouched for this long lost its workers (a web process running it
-    in-process restarted, a broker lost its queue): the next request starts it again.
-    Each finished scene touches it; a scene task takes seconds, a request waits at most
-    CHIP_REQUEST_WAIT_SECONDS."""
-    return dt.timedelta(seconds=max(120, 2 * settings.CHIP_REQUEST_WAIT_SECONDS + 30))
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,16 +45,28 @@ def job_key(*, kind: str, token: str, chip_keys: Iterable[str], refresh: bool = 
 
 
 def live_job(key: str) -> ChipJob | None:
-    """The running job of this key, if any; a stale one is marked failed and not returned."""
+    """The running job of this key, if any; one whose work is gone (chips.liveness: its
+    owner process died, its heartbeat stopped) is marked failed and not returned."""
     job = ChipJob.objects.select_related("cache").filter(key=key, status=JobStatus.RUNNING).first()
     if job is None:
         return None
-    if job.updated < timezone.now() - stale_after():
-        ChipJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED, errors={**job.errors, "": "the job lost its workers"}
-        )
+    if liveness.is_dead(job):
+        mark_lost(job)
         return None
     return job
+
+
+def mark_lost(job: ChipJob) -> None:
+    """Close a running job whose work is gone: the next request redoes what is missing."""
+    log.warning("job %s lost its workers (owner %s)", job.pk, job.owner or "?")
+    ChipJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, errors={**job.errors, "": LOST}
+    )
+    job.status = JobStatus.FAILED
+    job.errors = {**job.errors, "": LOST}
+
+
+LOST = "the job lost its workers"
 
 
 def open_job(
@@ -74,9 +79,11 @@ def open_job(
     done: int = 0,
     errors: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
+    owner: str = "",
 ) -> tuple[ChipJob, bool]:
     """(job, True) for a new running job of this key, or (the running one, False) when
-    another request started the same work first."""
+    another request started the same work first. `owner`: who will run its work
+    (chips.liveness)."""
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -90,6 +97,7 @@ def open_job(
                     done=done,
                     errors=errors or {},
                     options=options or {},
+                    owner=owner,
                 )
             return job, True
         except IntegrityError:
@@ -182,13 +190,19 @@ def wait(job: ChipJob, *, timeout: float) -> ChipJob:
     answer leaves soon after the last scene is in."""
     deadline = time.monotonic() + timeout
     delay = 0.01
+    next_look = time.monotonic() + liveness.HEARTBEAT_SECONDS
     while job.status == JobStatus.RUNNING:
         left = deadline - time.monotonic()
         if left <= 0:
             break
         time.sleep(min(delay, left))
         delay = min(delay * 1.5, 0.05)
-        job.refresh_from_db(fields=["status", "done", "errors", "updated"])
+        job.refresh_from_db(fields=["status", "done", "errors", "updated", "heartbeat"])
+        if job.status == JobStatus.RUNNING and time.monotonic() >= next_look:
+            # A joined job whose owner died is given up at once, not waited out.
+            next_look = time.monotonic() + liveness.HEARTBEAT_SECONDS
+            if liveness.is_dead(job):
+                mark_lost(job)
     return job
 
 

@@ -120,6 +120,10 @@ class ChipJob(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     # Touched by every finished scene: a running job untouched for long lost its workers.
     updated = models.DateTimeField(auto_now=True)
+    # Who runs its work (chips.liveness): "proc:<host>:<boot id>:<pid>:<start>" for an
+    # in-process job, "broker" for tasks on the broker; and when that owner last said so.
+    owner = models.CharField(max_length=200, blank=True, default="")
+    heartbeat = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import shared_task
 
-from chips import cache, jobs
+from chips import cache, jobs, liveness
 from chips.composite import make as composite_make
 from chips.cutting import SceneWork, cut_scene
 from chips.models import ChipJob
@@ -32,7 +32,8 @@ def cut_scene_chips(
     """Cut a scene's chips for a job and report them to it."""
     work = SceneWork(scene_id, tuple(ChipSpec.from_dict(d) for d in specs))
     log.info("job %s: scene %s, %d chips", job_id, scene_id, len(work.specs))
-    cut = cut_scene(work, refresh=refresh)
+    with liveness.beating(job_id):  # the job's heartbeat while this task cuts
+        cut = cut_scene(work, refresh=refresh)
     jobs.report_scene(
         job_id, chip_keys=[s.key for s in work.specs], records=cut.records, failed=cut.failed
     )
@@ -46,7 +47,8 @@ def make_composite(job_id: str, message: dict[str, Any]) -> None:
     job = ChipJob.objects.filter(pk=job_id).first()
     if job is not None:
         log.info("job %s: composite of scene %s", job_id, message["scene_id"])
-        composite_make.make_composite(job, message)
+        with liveness.beating(job_id):
+            composite_make.make_composite(job, message)
 
 
 @shared_task(name="chips.flush_chip_cache")

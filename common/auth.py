@@ -6,6 +6,9 @@ dominate every warm chip request; so a verified (user, password) pair is remembe
 few minutes, keyed by an HMAC of the pair under SECRET_KEY (the password itself is never
 stored). The entry also holds the user's stored password hash: a password change, or a
 deactivated account, invalidates it at once.
+
+Failed logins are throttled per client address and per user name (common.login_throttle)
+before the password hash runs: a wrong-password flood answers 429 instead of hashing.
 """
 
 from __future__ import annotations
@@ -16,9 +19,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
+
+from common import login_throttle
 
 CREDENTIALS_CACHE_SECONDS = 300
+# Where ops.middleware.RequestLogMiddleware leaves the client address (TRUSTED_PROXIES read)
+# on every /query/ request; REMOTE_ADDR elsewhere.
+CLIENT_IP_ATTRIBUTE = "cbm_client_ip"
+
+
+def request_ip(request: Any) -> str:
+    ip = getattr(request, CLIENT_IP_ATTRIBUTE, None) if request is not None else None
+    if ip is None and request is not None:
+        ip = request.META.get("REMOTE_ADDR", "")
+    return str(ip or "")
 
 
 def _cache_key(userid: str, password: str) -> str:
@@ -43,6 +58,13 @@ class BasicAuthentication(authentication.BasicAuthentication):
             if user is not None and hmac.compare_digest(user.password, password_hash):
                 return user, None
             cache.delete(key)
-        user, _ = super().authenticate_credentials(userid, password, request)
+        ip = request_ip(request)
+        login_throttle.check(username=userid, ip=ip)  # before the hash: a flood costs nothing
+        try:
+            user, _ = super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            login_throttle.failed(username=userid, ip=ip)
+            raise
+        login_throttle.succeeded(username=userid, ip=ip)
         cache.set(key, (user.pk, user.password), CREDENTIALS_CACHE_SECONDS)
         return user, None

@@ -1,6 +1,6 @@
 """What the published OpenAPI schema (/api/schema/, drf-spectacular) needs beside the views'
-declarations: the error answer shared by every endpoint, and the HTTP Basic scheme of
-common.auth.
+declarations: the error answer shared by every endpoint, the HTTP Basic scheme of
+common.auth and the API token scheme.
 
 Imported by cbmweb.urls, so that the authentication extension is registered before any
 schema is generated.
@@ -64,3 +64,20 @@ class BasicScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "basic"}
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """DRF's TokenAuthentication: API tokens for scripts, made and revoked in the admin."""
+
+    target_class = "rest_framework.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    priority = 1  # over drf-spectacular's own description of it
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Token <key>`; the key is made (and revoked) by "
+            "an operator in the admin, Auth Token -> Tokens",
+        }

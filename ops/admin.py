@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ops.admin_filters import DayFilter, EndpointFilter, IpFilter, StatusFilter, UserFilter
+from ops.admin_login import ThrottledAdminLoginForm
 from ops.chart import usage_chart
 from ops.models import RequestLog, UsageSummary, UserQuota
 from ops.summary import ORDERINGS, _thresholds, usage_by_ip, usage_by_user, usage_per_day
@@ -179,3 +180,5 @@ class OpsUserAdmin(_base_user_admin):  # type: ignore[misc, valid-type]  # a bas
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, OpsUserAdmin)
+# Failed admin logins are throttled like HTTP Basic ones (common.login_throttle).
+admin.site.login_form = ThrottledAdminLoginForm

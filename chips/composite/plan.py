@@ -67,6 +67,9 @@ class CompositePlan:
     request: CompositeRequest
     client: ClientCache
     items: list[PlannedComposite]
+    # {date label: reason} of the acquisitions whose band files could not be read: those
+    # dates are reported, the others made (as raw chips do).
+    failed: dict[str, str] = field(default_factory=dict)
     job_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -125,8 +128,9 @@ def plan_composites(*, user: User, ip: str, request: CompositeRequest) -> Compos
         for a in Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=wanted)
     }
     items: list[PlannedComposite] = []
-    try:
-        for scene in scenes:
+    failed: dict[str, str] = {}
+    for scene in scenes:
+        try:
             band_assets = [assets.get((scene.pk, b)) for b in request.bands]
             if any(a is None for a in band_assets):
                 continue  # a product ingested without one of the bands: no composite
@@ -157,10 +161,12 @@ def plan_composites(*, user: User, ip: str, request: CompositeRequest) -> Compos
             native = _outline_in(scene.epsg, request.outline_wkt)
             key = composite_key(specs, request.lut, native)
             items.append(PlannedComposite(scene, specs, scl, key, native))
-    except ChipError as exc:
-        raise ArchiveUnavailable(str(exc)) from exc
+        except ChipError as exc:  # this date is reported; the others are made
+            failed[scene.sensing_key] = str(exc)
+    if failed and not items:
+        raise ArchiveUnavailable(next(iter(failed.values())))
     variant = "|".join([",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""])
     square = cache.square_key(lon=request.lon, lat=request.lat, chipsize=request.chipsize)
     square += "|c" + hashlib.sha256(variant.encode()).hexdigest()[:12]
     client = cache.client_cache(user=user, ip=ip, square=square)
-    return CompositePlan(request, client, items)
+    return CompositePlan(request, client, items, failed)

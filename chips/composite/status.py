@@ -4,7 +4,7 @@ itself (cloud share, stretch), and the state the page shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
@@ -37,6 +37,8 @@ class PlanStatus:
     chips: list[ChipState]
     error: str = ""
     job_id: str | None = None  # the job doing (or last done) this request's work
+    # {date label: reason} of the acquisitions that could not be planned (unreadable files).
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -69,7 +71,7 @@ def plan_status(
         )
         for i in plan.items
     ]
-    return _settled(_job_view(job, chips))
+    return replace(_settled(_job_view(job, chips)), failed=dict(plan.failed))
 
 
 JobView = tuple[ChipJob | None, list[ChipState]]
@@ -100,7 +102,7 @@ def _settled(view: JobView) -> PlanStatus:
     job_id = str(job.pk) if job is not None else None
     if all(c.src or c.empty for c in chips):
         return PlanStatus("done", chips, job_id=job_id)
-    if job is not None and job.status == JobStatus.FAILED:
+    if job is not None and job.status != JobStatus.RUNNING and job.errors:
         error = "; ".join(sorted(set(job.errors.values())))
         return PlanStatus("failed", chips, error=error, job_id=job_id)
     if job is None or job.status != JobStatus.RUNNING:
@@ -140,7 +142,20 @@ def job_progress(job: ChipJob) -> dict[str, Any]:
     else:
         state = "failed"
         error = "; ".join(sorted(set(job.errors.values()))) or "some chips could not be made"
-    return {"state": state, "done": done, "total": len(items), "error": error, "items": items}
+    planned = {label for label, _, _ in job.plan}
+    failed = [
+        {"id": label, "error": reason}
+        for label, reason in sorted(job.errors.items())
+        if label and label not in planned
+    ]
+    return {
+        "state": state,
+        "done": done,
+        "total": len(items),
+        "error": error,
+        "items": items,
+        "failed": failed,
+    }
 
 
 def cloud_text(share: float | None) -> str | None:

@@ -3,14 +3,16 @@ chips the client lacks become a chip job (chips.jobs), one task message per scen
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from chips import dispatch, jobs
 from chips.composite.plan import CompositePlan, PlannedComposite
 from chips.composite.status import PlanStatus, held_composites, plan_status
-from chips.models import ChipJob
+from chips.models import ChipJob, JobStatus
 from common.errors import BadParameter
 
 
@@ -20,12 +22,31 @@ def _empty_keys(plan: CompositePlan) -> set[str]:
     return set(last.options.get("empty", [])) if last else set()
 
 
+def recent_failure(plan: CompositePlan) -> ChipJob | None:
+    """The request's last job if it is over, some of its chips failed (disk full, a band
+    file unreadable) and it ended less than COMPOSITE_RETRY_SECONDS ago: a reload or a poll
+    then reports it instead of trying the same failing work again at once."""
+    last = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
+    if last is None or last.status == JobStatus.RUNNING:
+        return None
+    planned = {label for label, _, _ in last.plan}
+    if not any(label in planned for label in last.errors):
+        return None
+    wait = dt.timedelta(seconds=settings.COMPOSITE_RETRY_SECONDS)
+    return last if last.updated > timezone.now() - wait else None
+
+
 def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
     """Start a job for the chips the client lacks (all of them with `refresh`), or join the
-    request's running job; answer where each chip stands. Over the per-request limit:
+    request's running job; answer where each chip stands. A job that failed a moment ago
+    is reported, not started again (recent_failure). Over the per-request limit:
     TooManyChips (400)."""
     job = jobs.live_job(plan.job_key)
     held = held_composites(plan)
+    if job is None and not plan.request.refresh:
+        job = recent_failure(plan)
+        if job is not None:
+            return plan_status(plan, held=held, job=job)
     if job is None:
         refresh = plan.request.refresh
         empty = set() if refresh else _empty_keys(plan)
@@ -41,6 +62,8 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
                 total=len(plan.items),
                 done=len(plan.items) - len(missing),
+                errors=dict(plan.failed),
+                owner=dispatch.job_owner(),
                 options={
                     "lut": plan.request.lut.to_param(),
                     "empty": sorted(empty),

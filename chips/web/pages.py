@@ -131,6 +131,8 @@ def _answer(
                 "dates": [c["id"] for c in cells if c["src"]],
                 "chips": [c["src"] for c in cells if c["src"]],
                 "items": [{k: c[k] for k in JSON_ITEM_KEYS} for c in cells],
+                # Acquisitions whose band files could not be read: that date, its reason.
+                "failed": [{"id": d, "error": r} for d, r in sorted(status.failed.items())],
             }
         )
     size = status.chips[0].item.specs[0].size_x if status.chips else None
@@ -152,6 +154,7 @@ def _answer(
         "done": status.done,
         "pending": status.state == "running",
         "failed": status.error if status.state == "failed" else "",
+        "unreadable": sorted(status.failed.items()),
         "status_url": _status_url(request, status.job_id) if status.job_id else "",
         "refreshing": composite.refresh,
         "plain_url": _url_with(request, refresh=None),

@@ -249,6 +249,11 @@ class CompositeItem(serializers.Serializer):
     height = serializers.IntegerField(required=False)
 
 
+class FailedDate(serializers.Serializer):
+    id = serializers.CharField(help_text="sensing time of the acquisition not shown")
+    error = serializers.CharField(help_text="why: its band file could not be read")
+
+
 class CompositeAnswer(serializers.Serializer):
     """The composite page's data (format=json); with `job=`: the poll (no job, dates, chips)."""
 
@@ -260,3 +265,4 @@ class CompositeAnswer(serializers.Serializer):
     dates = serializers.ListField(child=serializers.CharField(), required=False)
     chips = serializers.ListField(child=serializers.CharField(), required=False)
     items = CompositeItem(many=True)
+    failed = FailedDate(many=True, help_text="acquisitions whose band files could not be read")

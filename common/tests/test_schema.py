@@ -198,7 +198,7 @@ def test_answers(schema: dict[str, Any]) -> None:
     assert set(answer("/query/parcelPeers", "200")["properties"]) == {"pids", "distance"}
     assert set(answer("/query/info", "200")["properties"]) == {"server", "aois"}
     composite = answer("/query/chipsByLocation", "200")
-    assert {"state", "done", "total", "error", "job", "dates", "chips", "items"} == set(
+    assert {"state", "done", "total", "error", "job", "dates", "chips", "items", "failed"} == set(
         composite["properties"]
     )
     assert answer("/query/chipsByParcelID", "200", "text/html") == {"type": "string"}
@@ -231,11 +231,19 @@ def test_security_schemes(schema: dict[str, Any]) -> None:
     schemes = schema["components"]["securitySchemes"]
     assert schemes["basicAuth"] == {"type": "http", "scheme": "basic"}
     assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+    assert (
+        schemes["tokenAuth"]["in"] == "header"
+        and "Token <key>" in (schemes["tokenAuth"]["description"])
+    )
     for path, item in schema["paths"].items():
         if path.startswith("/query/"):
             for op in item.values():
-                # Both schemes, and no anonymous alternative ({}).
-                assert op["security"] == [{"basicAuth": []}, {"cookieAuth": []}], path
+                # The three schemes, and no anonymous alternative ({}).
+                assert op["security"] == [
+                    {"basicAuth": []},
+                    {"tokenAuth": []},
+                    {"cookieAuth": []},
+                ], path
 
 
 def test_dump_is_documented_without_credentials(schema: dict[str, Any]) -> None:

@@ -1,18 +1,22 @@
 """Set up the demo: build the demo archive and parcels, ingest both, create the demo user.
 
-Every step reuses what is already built, so a second `make demo` starts at once.
+Every step reuses what is already built, so a second `make demo` starts at once. Outside
+demo mode (settings.DEMO false) the well-known passwords are refused: the command runs only
+with passwords given (--admin-password/--demo-password or DEMO_ADMIN_PASSWORD and
+DEMO_USER_PASSWORD in the environment).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.examples import example_urls
 from parcels.models import ParcelDataset
@@ -39,8 +43,28 @@ class Command(BaseCommand):
             help="a small archive (the size the test suite uses), for smoke runs",
         )
         parser.add_argument("--port", type=int, default=8000, help="port named in the URLs")
+        parser.add_argument(
+            "--admin-password",
+            default=os.environ.get("DEMO_ADMIN_PASSWORD", ""),
+            help="the admin's password (default: DEMO_ADMIN_PASSWORD; 'admin' in demo mode)",
+        )
+        parser.add_argument(
+            "--demo-password",
+            default=os.environ.get("DEMO_USER_PASSWORD", ""),
+            help="the demo user's password (default: DEMO_USER_PASSWORD; 'demo' in demo mode)",
+        )
 
-    def handle(self, *args: Any, archive: Path, small: bool, port: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        archive: Path,
+        small: bool,
+        port: int,
+        admin_password: str,
+        demo_password: str,
+        **options: Any,
+    ) -> None:
+        admin_password, demo_password = passwords(admin_password, demo_password)
         manifest_path = archive / "demo.json"
         if not manifest_path.exists():
             self.stdout.write(f"building the demo archive in {archive} ...")
@@ -72,18 +96,33 @@ class Command(BaseCommand):
         user_model = get_user_model()
         demo, created = user_model.objects.get_or_create(username=DEMO_USER)
         if created:
-            demo.set_password(DEMO_PASSWORD)
+            demo.set_password(demo_password)
             demo.save()
         aoi_grant(user=demo, aoi=aoi)
         if not user_model.objects.filter(username=ADMIN_USER).exists():
-            user_model.objects.create_superuser(ADMIN_USER, "", ADMIN_USER)
+            user_model.objects.create_superuser(ADMIN_USER, "", admin_password)
 
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo ready: user {DEMO_USER}/{DEMO_PASSWORD} (AOI {aoi}, {year}); "
-                f"admin {ADMIN_USER}/{ADMIN_USER} at {base}/admin/"
+                f"demo ready: user {DEMO_USER} (AOI {aoi}, {year}); "
+                f"admin {ADMIN_USER} at {base}/admin/"
+                + (f" (passwords {demo_password}, {admin_password})" if settings.DEMO else "")
             )
         )
         for label, url in example_urls():
             self.stdout.write(f"  {label}: {base}{url}")
+
+
+def passwords(admin_password: str, demo_password: str) -> tuple[str, str]:
+    """The two passwords to set: the well-known ones in demo mode only; outside it both must
+    be given, or a public site would get the superuser admin/admin."""
+    if settings.DEMO:
+        return admin_password or ADMIN_USER, demo_password or DEMO_PASSWORD
+    if not (admin_password and demo_password):
+        raise CommandError(
+            "demo_setup outside demo mode (CBMWEB_DEMO is not set) would create the "
+            "superuser admin/admin and demo/demo: give --admin-password and --demo-password "
+            "(or DEMO_ADMIN_PASSWORD and DEMO_USER_PASSWORD), or set CBMWEB_DEMO=1"
+        )
+    return admin_password, demo_password
