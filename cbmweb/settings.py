@@ -163,6 +163,8 @@ CHIP_CACHE_FLUSH_HOUR = env_int("CHIP_CACHE_FLUSH_HOUR", 0)
 CHIP_CACHE_FLUSH_MINUTE = env_int("CHIP_CACHE_FLUSH_MINUTE", 0)
 # Seconds a chip request waits for its workers before answering 202 with a job URL.
 CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
+# SCL classes counted as clear by min_clear (vegetation, not vegetated, water, unclassified).
+SCL_CLEAR_CLASSES = [int(c) for c in env_list("SCL_CLEAR_CLASSES", "4,5,6,7")]
 
 # The demo archive and parcels built by `make demo`.
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))

@@ -1,0 +1,58 @@
+"""The signature store's rows (models of the chips app, imported by chips.models as the
+catalogue's are): one per (parcel, scene, band), the statistics of the parcel's pixels.
+
+A scene ingested again under a new baseline is another Scene row (another product id), so
+its rows never mix with the old scene's.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+
+from chips.catalogue.models import Scene
+from parcels.models import Parcel
+
+
+class Signature(models.Model):
+    """The statistics of one parcel's valid pixels (centre inside, nodata excluded) in one
+    band file. count 0: computed, no valid pixel (the answer leaves the date out). Class
+    bands (SCL) carry count and hist only; the other statistics are null there."""
+
+    # No separate FK index: the (parcel, sensing_time) index starts with parcel_id.
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed below ("one scene's parcels"), not by the FK itself.
+    scene = models.ForeignKey(
+        Scene, on_delete=models.CASCADE, related_name="signatures", db_index=False
+    )
+    band = models.CharField(max_length=3)
+    # The scene's sensing time, copied so "one parcel's season" is one index range scan.
+    sensing_time = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    std = models.FloatField(null=True, help_text="population standard deviation")
+    min = models.FloatField(null=True)
+    p25 = models.FloatField(null=True)
+    p50 = models.FloatField(null=True)
+    p75 = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+    # SCL: {"class": pixels} of the valid pixels.
+    hist = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["parcel", "sensing_time", "band"]
+        constraints = [
+            # One row per parcel, scene and band: the bulk upsert's conflict target.
+            models.UniqueConstraint(
+                fields=["parcel", "scene", "band"], name="signature_parcel_scene_band_uniq"
+            ),
+        ]
+        indexes = [
+            # One parcel's season: parcel_id = %s AND sensing_time BETWEEN %s AND %s.
+            models.Index(fields=["parcel", "sensing_time"], name="signature_parcel_time_idx"),
+            # One scene's parcels (bulk extraction, its progress, deletes): scene_id = %s.
+            models.Index(fields=["scene"], name="signature_scene_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"parcel {self.parcel_id} {self.scene_id}.{self.band}"
