@@ -11,7 +11,12 @@ from django.conf import settings
 from django.contrib.gis.db import models
 
 from chips.catalogue.models import Asset, Level, Scene, SourceFormat
-from chips.signatures.models import Signature
+from chips.signatures.models import (
+    ExtractionProgress,
+    Signature,
+    SignatureExtraction,
+    SignatureRun,
+)
 
 __all__ = [
     "Asset",
@@ -21,7 +26,10 @@ __all__ = [
     "JobStatus",
     "Level",
     "Scene",
+    "ExtractionProgress",
     "Signature",
+    "SignatureExtraction",
+    "SignatureRun",
     "SourceFormat",
     "new_dump_token",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 
 from chips.catalogue.models import Scene
-from parcels.models import Parcel
+from parcels.models import Parcel, ParcelDataset
 
 
 class Signature(models.Model):
@@ -56,3 +56,56 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"parcel {self.parcel_id} {self.scene_id}.{self.band}"
+
+
+class SignatureRun(models.Model):
+    """Work on the workers that others may join: one live row per key (the database
+    enforces it), so a repeated request or a second run waits for the first instead of
+    sending the same task again. Deleted by the task when its rows are recorded; a failed
+    run keeps its reason for the waiters, who remove it (the next request tries again)."""
+
+    # "p<parcel>:s<scene>" (one parcel's scene) or "d<dataset>:s<scene>" (bulk).
+    key = models.CharField(max_length=64, unique=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {'failed' if self.error else 'running'}"
+
+
+class SignatureExtraction(models.Model):
+    """One scene's bulk extraction for a dataset, written once its rows are all recorded:
+    what makes extract_signatures idempotent and resumable (a scene without this row is
+    redone; its rows are upserts)."""
+
+    dataset = models.ForeignKey(
+        ParcelDataset, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="+")
+    bands = models.JSONField(default=list, help_text="the bands asked (the scene's files of them)")
+    parcels = models.PositiveIntegerField(help_text="parcels of the dataset the scene covers")
+    rows = models.PositiveIntegerField(help_text="signature rows recorded")
+    seconds = models.FloatField(help_text="time the task took")
+    finished = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dataset", "scene"]
+        constraints = [
+            # Which scenes of a dataset are done: dataset_id = %s (the index's prefix).
+            models.UniqueConstraint(fields=["dataset", "scene"], name="sigextract_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}/{self.scene_id}: {self.rows} rows"
+
+
+class ExtractionProgress(ParcelDataset):
+    """A parcel dataset as the admin shows its bulk extraction (a proxy: no table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "signature extraction"
+        verbose_name_plural = "signature extraction per dataset"

@@ -10,27 +10,30 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
-from pyproj import Transformer
+from django.db import transaction
 
+from chips import dispatch, tasks
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Scene
 from chips.cutting import CUT_THREADS
 from chips.raster.errors import ChipError
 from chips.raster.zonal import BandStats, clear_share, scene_stats
-from chips.signatures.models import Signature
-from common.errors import ArchiveUnavailable
+from chips.signatures.compute import in_crs, open_run, record, signature
+from chips.signatures.models import Signature, SignatureRun
+from common.errors import ArchiveUnavailable, BackendUnavailable
 from parcels.models import Parcel
 
 log = logging.getLogger(__name__)
@@ -70,19 +73,6 @@ def parcel_polygon(parcel: Parcel) -> tuple[shapely.Geometry, int]:
     return shapely.from_wkb(bytes(parcel.geom_native)), srid
 
 
-def in_crs(polygon: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
-    """The polygon in another CRS (pyproj, x/y order)."""
-    if src == dst:
-        return polygon
-    tr = selection.transformer(src, dst)
-    return shapely.transform(polygon, lambda xy: _through(tr, xy))
-
-
-def _through(tr: Transformer, xy: np.ndarray) -> np.ndarray:
-    xs, ys = tr.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([xs, ys])
-
-
 def season_scenes(parcel: Parcel, *, level: str, start: dt.date, end: dt.date) -> list[Scene]:
     """One scene per acquisition whose data footprint meets the parcel: the chip rule
     (best coverage, then baseline, then generation time), measured on the parcel."""
@@ -99,19 +89,24 @@ def _compute(files: dict[str, str], polygon: shapely.Geometry) -> list[BandStats
         return exc
 
 
+def _held(
+    parcel: Parcel, scenes: Sequence[Scene], bands: Sequence[str]
+) -> dict[tuple[int, str], Signature]:
+    rows = Signature.objects.filter(
+        parcel=parcel, scene__in=[s.pk for s in scenes], band__in=list(bands)
+    )
+    return {(r.scene_id, r.band): r for r in rows}
+
+
 def fill_store(
     parcel: Parcel, scenes: Sequence[Scene], bands: Sequence[str]
 ) -> dict[tuple[int, str], Signature]:
     """The store's rows of the parcel for these scenes and bands, after computing and
-    recording those it lacked (each scene's band files opened once, scenes in parallel:
-    GDAL releases the GIL). A scene whose files cannot be read is left out (logged) and
-    tried again by the next request; nothing of it is recorded."""
-    held = {
-        (s.scene_id, s.band): s
-        for s in Signature.objects.filter(
-            parcel=parcel, scene__in=[s.pk for s in scenes], band__in=list(bands)
-        )
-    }
+    recording those it lacked: on the workers (one task per scene, joining a run already
+    going), or without a broker here, scenes in parallel (GDAL releases the GIL). A scene
+    whose files cannot be read is left out (logged) and tried again by the next request;
+    nothing of it is recorded."""
+    held = _held(parcel, scenes, bands)
     assets = Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=list(bands))
     todo: dict[int, dict[str, str]] = {}
     for asset in assets:
@@ -119,8 +114,20 @@ def fill_store(
             todo.setdefault(asset.scene_id, {})[asset.band] = asset.href
     if not todo:
         return held
+    if dispatch.in_process():
+        failed = _compute_here(parcel, {s.pk: s for s in scenes}, todo)
+    else:
+        failed = _compute_on_workers(parcel, todo)
+    held = _held(parcel, scenes, bands)
+    if failed and not held:
+        raise ArchiveUnavailable(failed[0])
+    return held
+
+
+def _compute_here(
+    parcel: Parcel, by_pk: dict[int, Scene], todo: dict[int, dict[str, str]]
+) -> list[str]:
     native, srid = parcel_polygon(parcel)
-    by_pk = {s.pk: s for s in scenes}
     work = [(pk, files, in_crs(native, srid, by_pk[pk].epsg)) for pk, files in todo.items()]
     with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(work)))) as pool:
         results = list(pool.map(lambda w: _compute(w[1], w[2]), work))
@@ -131,37 +138,36 @@ def fill_store(
             log.warning("parcel %s, scene %s: %s", parcel.pk, by_pk[pk].product_id, result)
             failed.append(str(result))
             continue
-        rows.extend(_row(parcel, by_pk[pk], stats) for stats in result)
+        rows.extend(signature(parcel.pk, by_pk[pk], stats) for stats in result)
     if rows:
-        Signature.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["parcel", "scene", "band"],
-            update_fields=[*STAT_FIELDS, "hist", "sensing_time"],
-        )
-        held.update({(r.scene_id, r.band): r for r in rows})
-    if failed and not held:
-        raise ArchiveUnavailable(failed[0])
-    return held
+        record(rows)
+    return failed
 
 
-def _row(parcel: Parcel, scene: Scene, stats: BandStats) -> Signature:
-    hist = None if stats.hist is None else {str(k): v for k, v in sorted(stats.hist.items())}
-    return Signature(
-        parcel=parcel,
-        scene=scene,
-        band=stats.band,
-        sensing_time=scene.sensing_time,
-        count=stats.count,
-        mean=stats.mean,
-        std=stats.std,
-        min=stats.min,
-        p25=stats.p25,
-        p50=stats.p50,
-        p75=stats.p75,
-        max=stats.max,
-        hist=hist,
-    )
+def _send(message: tuple[str, int, int, list[str]]) -> None:
+    tasks.parcel_signatures.apply_async(args=message)
+
+
+def _compute_on_workers(parcel: Parcel, todo: dict[int, dict[str, str]]) -> list[str]:
+    """One task per scene (a run that is live already is joined, not sent again); wait
+    for them up to CHIP_REQUEST_WAIT_SECONDS. The reasons of the scenes that failed."""
+    keys = {f"p{parcel.pk}:s{pk}": (pk, sorted(files)) for pk, files in todo.items()}
+    for key, (pk, bands) in keys.items():
+        if open_run(key):
+            message = (key, parcel.pk, pk, bands)
+            # Sent once the run row is committed: the worker must find it to close it.
+            transaction.on_commit(functools.partial(_send, message))
+    deadline = time.monotonic() + settings.CHIP_REQUEST_WAIT_SECONDS
+    while True:
+        runs = dict(SignatureRun.objects.filter(key__in=list(keys)).values_list("key", "error"))
+        if all(runs.values()):  # every run over: gone (recorded) or failed
+            break
+        if time.monotonic() > deadline:
+            raise BackendUnavailable("the workers did not compute the time series in time")
+        time.sleep(0.05)
+    failed = [error for error in runs.values() if error]
+    SignatureRun.objects.filter(key__in=list(runs)).exclude(error="").delete()
+    return failed
 
 
 def columns(req: SeriesRequest) -> list[str]:

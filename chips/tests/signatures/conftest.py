@@ -48,6 +48,8 @@ FIELDS: dict[str, tuple[int, shapely.Polygon]] = {
     "overlap": (32631, box(603833.0, 5798377.0, 604171.0, 5798611.0)),
     # Reaching out of B westwards (x < 603000): A covers it best at T1.
     "edge": (32631, box(602871.0, 5798403.0, 603207.0, 5798597.0)),
+    # Overlapping "overlap" (a digitising error): the pixels they share count for both.
+    "overlap2": (32631, box(604101.0, 5798501.0, 604393.0, 5798703.0)),
     # Across the 31/32 UTM zone border (lon 6), in lon/lat.
     "border": (4326, shapely.segmentize(shapely.box(5.9962, 52.0996, 6.0037, 52.1004), 1e-4)),
 }  # fmt: skip
