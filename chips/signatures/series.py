@@ -15,7 +15,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,7 @@ from parcels.models import Parcel
 
 log = logging.getLogger(__name__)
 
+SceneFilter = Callable[[list[Scene]], list[Scene]]
 S2_BANDS = ("B02", "B03", "B04", "B05", "B08", "B11")
 STAT_FIELDS = ("count", "mean", "std", "min", "p25", "p50", "p75", "max")
 # The statistics that are DNs: harmonize shifts them by the offset (std and count not).
@@ -242,3 +243,16 @@ def csv_name(*, aoi: str, year: int, ptype: str, pid: str, tstype: str) -> str:
     """timeseries_<aoi><year>[_<ptype>]_<pid>_<tstype>.csv"""
     suffix = f"_{ptype}" if ptype else ""
     return f"timeseries_{aoi}{year}{suffix}_{pid}_{tstype}.csv"
+
+
+def clear_filter(parcel: Parcel, min_clear: float | None) -> SceneFilter | None:
+    """min_clear on the chip endpoints: the scenes of the chips (one per acquisition over
+    the chip square) narrowed to those where the parcel is clear enough, from the same
+    store (the parcel's SCL rows of those scenes, computed where missing)."""
+    if min_clear is None:
+        return None
+
+    def keep(scenes: list[Scene]) -> list[Scene]:
+        return clear_scenes(scenes, fill_store(parcel, scenes, ["SCL"]), min_clear)
+
+    return keep
