@@ -172,6 +172,8 @@ COMPOSITE_RETRY_SECONDS = env_int("COMPOSITE_RETRY_SECONDS", 60)
 # An in-process job whose owner's heartbeat (written every second) is older than this lost
 # its process (chips.liveness); on the owner's own host a dead process is seen at once.
 JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 10)
+# SCL classes counted as clear by min_clear (vegetation, not vegetated, water, unclassified).
+SCL_CLEAR_CLASSES = [int(c) for c in env_list("SCL_CLEAR_CLASSES", "4,5,6,7")]
 
 # The demo archive and parcels built by `make demo`.
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))

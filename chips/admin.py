@@ -10,7 +10,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from chips import admin_cache  # noqa: F401 - registers the chip cache admin
+from chips import (
+    admin_cache,  # noqa: F401 - registers the chip cache admin
+    admin_signatures,  # noqa: F401 - registers the extraction progress admin
+)
 from chips.models import Asset, Scene
 
 

@@ -6,7 +6,7 @@ Plain functions with keyword-only arguments; the views parse parameters and call
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from chips import cache, dispatch, jobs
 from chips.catalogue import selection
 from chips.cutting import SceneWork
-from chips.models import ChipJob, JobStatus
+from chips.models import ChipJob, JobStatus, Scene
 from chips.planning import PlannedChip, plan_raw
 from chips.raster.chipspec import ChipSpec
 from common.errors import ArchiveUnavailable, BadParameter, NotFound
@@ -38,11 +38,15 @@ def raw_chips_by_location(
     refresh: bool = False,
     onlylist: bool = False,
     background: bool = False,
+    keep: Callable[[list[Scene]], list[Scene]] | None = None,
 ) -> Delivery:
-    """rawChipByLocation (and by parcel, with the parcel's centroid as the point)."""
+    """rawChipByLocation (and by parcel, with the parcel's centroid as the point); `keep`
+    narrows the scenes (by parcel, min_clear: the parcel's clear dates)."""
     scenes = selection.select_scenes(
         lon=lon, lat=lat, chipsize=chipsize, level=level, start=start, end=end
     )
+    if keep is not None:
+        scenes = keep(scenes)
     if onlylist:  # nothing is cut nor opened: the catalogue answers alone
         body = {"dates": [s.sensing_key for s in scenes], "chips": [s.product_id for s in scenes]}
         return Delivery(job=None, body=body)

@@ -1,5 +1,6 @@
 """The chips app's models: the catalogue (Scene, Asset: chips.catalogue.models), the
-per-client chip caches with their records, and chip jobs."""
+signature store (chips.signatures.models), the per-client chip caches with their records,
+and chip jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from django.conf import settings
 from django.contrib.gis.db import models
 
 from chips.catalogue.models import Asset, Level, Scene, SourceFormat
+from chips.signatures.models import (
+    ExtractionProgress,
+    Signature,
+    SignatureExtraction,
+    SignatureRun,
+)
 
 __all__ = [
     "Asset",
@@ -19,6 +26,10 @@ __all__ = [
     "JobStatus",
     "Level",
     "Scene",
+    "ExtractionProgress",
+    "Signature",
+    "SignatureExtraction",
+    "SignatureRun",
     "SourceFormat",
     "new_dump_token",
 ]

@@ -19,6 +19,8 @@ from chips.composite import make as composite_make
 from chips.cutting import SceneWork, cut_scene
 from chips.models import ChipJob
 from chips.raster.chipspec import ChipSpec
+from chips.raster.errors import ChipError
+from chips.signatures import compute as signatures
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +58,38 @@ def flush_chip_cache() -> dict[str, int]:
     """The nightly flush (Celery beat, CHIP_CACHE_FLUSH_HOUR:MINUTE Europe/Brussels)."""
     result = cache.flush_cache()
     return {"records": result.records, "files": result.files}
+
+
+@shared_task(
+    name="chips.parcel_signatures", ignore_result=True, acks_late=True, reject_on_worker_lost=True
+)
+def parcel_signatures(run_key: str, parcel_id: int, scene_id: int, bands: list[str]) -> None:
+    """One parcel's signature rows of one scene (a parcelTimeSeries request's work)."""
+    log.info("signatures: parcel %s scene %s %s", parcel_id, scene_id, ",".join(bands))
+    try:
+        signatures.parcel_scene(parcel_id, scene_id, bands)
+    except ChipError as exc:  # the waiting request reports the date and goes on
+        signatures.close_run(run_key, error=str(exc))
+        return
+    signatures.close_run(run_key)
+
+
+@shared_task(
+    name="chips.extract_scene_signatures",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def extract_scene_signatures(
+    run_key: str, dataset_id: int, scene_id: int, bands: list[str]
+) -> None:
+    """Every parcel of a dataset one scene covers (extract_signatures, one task per scene)."""
+    log.info("signatures: dataset %s scene %s started", dataset_id, scene_id)
+    try:
+        mark = signatures.extract_scene(dataset_id, scene_id, bands)
+    except ChipError as exc:
+        log.warning("signatures: dataset %s scene %s failed: %s", dataset_id, scene_id, exc)
+        signatures.close_run(run_key, error=str(exc))
+        return
+    log.info("signatures: dataset %s scene %s done, %d rows", dataset_id, scene_id, mark.rows)
+    signatures.close_run(run_key)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from pyproj import Transformer
 
 from chips.catalogue.models import Scene
@@ -63,7 +63,9 @@ def _utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]
     return lo, hi
 
 
-def candidate_scenes(*, square: Polygon, level: str, start: dt.date, end: dt.date) -> list[Scene]:
+def candidate_scenes(
+    *, square: GEOSGeometry, level: str, start: dt.date, end: dt.date
+) -> list[Scene]:
     """Scenes of the level sensed in the window whose data footprint meets the square."""
     lo, hi = _utc_window(start, end)
     return list(
@@ -83,7 +85,7 @@ def _baseline(scene: Scene) -> float:
         return 0.0
 
 
-def best_per_acquisition(scenes: Iterable[Scene], square: Polygon) -> list[Scene]:
+def best_per_acquisition(scenes: Iterable[Scene], square: GEOSGeometry) -> list[Scene]:
     """One scene per acquisition (mission, orbit, sensing time), sorted by sensing time."""
     area = square.area or 1.0
     inside = square.prepared  # "square within footprint" is far cheaper than an intersection

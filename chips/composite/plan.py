@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import shapely
@@ -110,10 +110,16 @@ def _cut_size(request: CompositeRequest, band: str) -> int:
     return request.chipsize if res == first else request.chipsize + 2 * max(res, first)
 
 
-def plan_composites(*, user: User, ip: str, request: CompositeRequest) -> CompositePlan:
+def plan_composites(
+    *,
+    user: User,
+    ip: str,
+    request: CompositeRequest,
+    keep: Callable[[list[Scene]], list[Scene]] | None = None,
+) -> CompositePlan:
     """One composite per acquisition (scenes holding all three bands), and the client's
     cache for this square, bands, lut and outline (one token each, so `<product>.png`
-    names one file)."""
+    names one file). `keep` narrows the scenes (min_clear: the parcel's clear dates)."""
     scenes = selection.select_scenes(
         lon=request.lon,
         lat=request.lat,
@@ -122,6 +128,8 @@ def plan_composites(*, user: User, ip: str, request: CompositeRequest) -> Compos
         start=request.start,
         end=request.end,
     )
+    if keep is not None:
+        scenes = keep(scenes)
     wanted = set(request.bands) | {"SCL"}
     assets = {
         (a.scene_id, a.band): a

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from chips import delivery as chip_delivery
 from chips import jobs
+from chips.signatures import series
 from chips.web import serializers as s
 from common.schema import error_responses
 from ops.accounting import record_chips
@@ -66,8 +67,14 @@ class RawChipByParcelId(APIView):
         values = s.RawChipByParcelQuery.validated(request.query_params)
         parcel = parcel_get(user=request.user, key=values.pop("dataset"), pid=values.pop("pid"))
         centre = getattr(parcel, "centroid", None) or parcel.geom.centroid
+        keep = series.clear_filter(parcel, values.pop("min_clear"))
         delivery = chip_delivery.raw_chips_by_location(
-            user=caller(request), ip=client_ip(request), lon=centre.x, lat=centre.y, **values
+            user=caller(request),
+            ip=client_ip(request),
+            lon=centre.x,
+            lat=centre.y,
+            keep=keep,
+            **values,
         )
         return delivered(request, delivery)
 

@@ -18,6 +18,7 @@ from chips.composite.plan import CompositeRequest, plan_composites
 from chips.composite.status import ChipState, cloud_text, job_progress
 from chips.composite.work import ensure_work
 from chips.raster.bands import BAND_RESOLUTION
+from chips.signatures import series
 from chips.web import serializers as s
 from chips.web.api import caller
 from common.errors import NotFound
@@ -82,6 +83,7 @@ class ChipsByParcelId(CompositePage):
             return _job_answer(request, job)
         values = s.ChipsByParcelQuery.validated(params)
         parcel = parcel_get(user=request.user, key=values.pop("dataset"), pid=values.pop("pid"))
+        keep = series.clear_filter(parcel, values.pop("min_clear"))
         centre = parcel.centroid
         composite = CompositeRequest(
             lon=centre.x, lat=centre.y, outline_wkt=parcel.geom.wkt, **values
@@ -97,7 +99,7 @@ class ChipsByParcelId(CompositePage):
         hidden = [("aoi", dataset.aoi), ("year", str(dataset.year)), ("pid", parcel.pid)]
         if dataset.ptype:
             hidden.append(("ptype", dataset.ptype))
-        return _answer(request, composite, heading=heading, facts=facts, hidden=hidden)
+        return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep)
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -116,8 +118,11 @@ def _answer(
     heading: str,
     facts: list[tuple[str, str]],
     hidden: list[tuple[str, str]],
+    keep: series.SceneFilter | None = None,
 ) -> HttpResponse:
-    plan = plan_composites(user=caller(request), ip=client_ip(request), request=composite)
+    plan = plan_composites(
+        user=caller(request), ip=client_ip(request), request=composite, keep=keep
+    )
     status = ensure_work(plan, limit_hint=LIMIT_HINT)
     cells = [_cell(c) for c in status.chips]
     if wants_json(request):

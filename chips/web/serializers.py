@@ -24,6 +24,7 @@ from common.params import (
     BodyListParam,
     BoolParam,
     DateParam,
+    FloatParam,
     IntParam,
     JsonBodyParams,
     ParamField,
@@ -125,7 +126,24 @@ class RawChipByLocationQuery(PointParams, RawWindowParams):
     """rawChipByLocation: lon and lat first, then the window."""
 
 
-class RawChipByParcelQuery(RawWindowParams, ParcelParams):
+class MinClearParams(ParamSerializer):
+    """min_clear on the parcel endpoints: chips of the parcel's clear dates only."""
+
+    min_clear = FloatParam(
+        lo=0,
+        hi=100,
+        required=False,
+        help_text="only acquisitions where at least this percent of the parcel's SCL pixels "
+        "are clear (classes 4 5 6 7 by default; LEVEL2A)",
+    )
+
+    def check_min_clear(self, value: float | None, values: dict[str, Any]) -> float | None:
+        if value is not None and values.get("level") != Level.L2A:
+            raise BadParameter("min_clear needs the SCL band: plevel=LEVEL2A", param="min_clear")
+        return value
+
+
+class RawChipByParcelQuery(RawWindowParams, ParcelParams, MinClearParams):
     """rawChipByParcelID: the window first, then the parcel (as they were always checked)."""
 
 
@@ -201,7 +219,7 @@ class ChipsByLocationQuery(PointParams, CompositeParams):
     """chipsByLocation: lon and lat first."""
 
 
-class ChipsByParcelQuery(CompositeParams, ParcelParams):
+class ChipsByParcelQuery(CompositeParams, ParcelParams, MinClearParams):
     """chipsByParcelID: the composite parameters first, then the parcel."""
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chips.web import api, pages
+from chips.web import api, pages, timeseries
 
 urlpatterns = [
     path("rawChipByLocation", api.RawChipByLocation.as_view(), name="raw-chip-by-location"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("chipsByLocation", pages.ChipsByLocation.as_view(), name="chips-by-location"),
     path("chipsByParcelID", pages.ChipsByParcelId.as_view(), name="chips-by-parcel-id"),
     path("chipsByParcelId", pages.ChipsByParcelId.as_view()),
+    path("parcelTimeSeries", timeseries.ParcelTimeSeries.as_view(), name="parcel-time-series"),
 ]

@@ -71,7 +71,8 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
     assert ("/query/rawChipsBatch", "post") in operations
     assert ("/query/jobs/{job_id}", "get") in operations
     assert ("/dump/{token}/{file_name}", "get") in operations
-    assert len(operations) == 17  # 15 of the API, /dump/ and the schema itself
+    assert ("/query/parcelTimeSeries", "get") in operations
+    assert len(operations) == 18  # 16 of the API, /dump/ and the schema itself
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:
@@ -254,3 +255,13 @@ def test_dump_is_documented_without_credentials(schema: dict[str, Any]) -> None:
     assert set(dump["responses"]["200"]["content"]) == {"image/tiff", "image/png"}
     error = dump["responses"]["404"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/ErrorAnswer"}
+
+
+def test_parcel_time_series_parameters(schema: dict[str, Any]) -> None:
+    params = parameters(schema, "/query/parcelTimeSeries")
+    assert all(params[name]["required"] for name in ("aoi", "year", "pid"))
+    assert has(params["tstype"], {"enum": ["s2", "scl"], "default": "s2", "required": False})
+    assert has(params["tsformat"], {"enum": ["json", "csv"], "default": "json"})
+    assert has(params["min_clear"], {"minimum": 0, "maximum": 100, "required": False})
+    assert has(params["scl"], {"type": "boolean", "default": True})
+    assert not params["start_date"]["required"] and not params["band"]["required"]

@@ -1,0 +1,127 @@
+"""parcelTimeSeries' parameters and answer, declared once (common.params explains the
+order): the view validates with them and drf-spectacular publishes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rest_framework import serializers
+
+from chips.signatures.series import S2_BANDS, SeriesRequest
+from chips.web.serializers import BAND_HELP, BandParam, LevelParam, parse_band
+from common.errors import BadParameter
+from common.params import BoolParam, DateParam, FloatParam, ParamField
+from parcels.params import ParcelParams
+
+TSTYPES = ("s2", "scl")
+# Sentinel-1 types of the CbM tools: answered 400 until Sentinel-1 is served.
+S1_TSTYPES = ("bs", "c6")
+TSFORMATS = ("json", "csv")
+
+
+class WordParam(ParamField, serializers.ChoiceField):
+    """One of a few words (published as the enum); anything else answers 400 naming it."""
+
+    def __init__(self, *, choices: tuple[str, ...], default: str, **kwargs: Any) -> None:
+        super().__init__(choices=list(choices), default=default, required=False, **kwargs)
+
+    def parse(self, value: str) -> str:
+        word = value.strip().lower()
+        if word in S1_TSTYPES and self.param == "tstype":
+            raise BadParameter(
+                f"tstype={value!r}: Sentinel-1 time series are not served (use s2 or scl)",
+                param="tstype",
+            )
+        if word not in self.choices:
+            allowed = " or ".join(str(c) for c in self.choices)
+            raise BadParameter(f"{self.param}={value!r}: use {allowed}", param=self.param)
+        return word
+
+
+class ParcelTimeSeriesQuery(ParcelParams):
+    """parcelTimeSeries: the parcel first (as the CbM client sends it), then the series."""
+
+    tstype = WordParam(choices=TSTYPES, default="s2", help_text="s2: band statistics; scl: "
+                       "the SCL class histogram (Sentinel-1 bs/c6: not served)")  # fmt: skip
+    plevel = LevelParam(source="level", help_text="processing level")
+    band = BandParam(required=False, help_text=f"one band only (tstype=s2); {BAND_HELP}")
+    scl = BoolParam(default=True, help_text="add the parcel's SCL histogram (hist) to s2 rows")
+    ref = BoolParam(help_text="add the product id of each row (reference)")
+    tsformat = WordParam(choices=TSFORMATS, default="json", help_text="json columns, or csv")
+    start_date = DateParam(
+        source="start", required=False, help_text="first sensing date (UTC); default Jan 1"
+    )
+    end_date = DateParam(
+        source="end", required=False, help_text="last sensing date (UTC); default Dec 31"
+    )
+    harmonize = BoolParam(
+        help_text="add the baseline's radiometric offset (BOA_ADD_OFFSET, -1000 from 04.00) "
+        "to the DN statistics, so values compare across baselines"
+    )
+    min_clear = FloatParam(
+        lo=0,
+        hi=100,
+        required=False,
+        help_text="only acquisitions where at least this percent of the parcel's SCL pixels "
+        "are clear (classes 4 5 6 7 by default)",
+    )
+
+    def check_band(self, value: str | None, values: dict[str, Any]) -> str | None:
+        return None if value is None else parse_band(value, values["level"])
+
+    def check_end_date(self, value: dt.date | None, values: dict[str, Any]) -> dt.date | None:
+        start = values["start"]
+        if start is not None and value is not None and start > value:
+            raise BadParameter("start_date is after end_date", param="start_date")
+        return value
+
+    def check_min_clear(self, value: float | None, values: dict[str, Any]) -> float | None:
+        if value is not None and values["level"] != "LEVEL2A":
+            raise BadParameter("min_clear needs the SCL band: plevel=LEVEL2A", param="min_clear")
+        return value
+
+    @classmethod
+    def series(cls, values: dict[str, Any]) -> SeriesRequest:
+        """The SeriesRequest of validated values; the window defaults to the dataset's year."""
+        year = values["dataset"].year
+        scl = values["tstype"] == "scl"
+        band = values["band"]
+        return SeriesRequest(
+            tstype=values["tstype"],
+            bands=() if scl else ((band,) if band else S2_BANDS),
+            with_hist=scl or (values["scl"] and values["level"] == "LEVEL2A"),
+            with_reference=values["ref"],
+            level=values["level"],
+            start=values["start"] or dt.date(year, 1, 1),
+            end=values["end"] or dt.date(year, 12, 31),
+            harmonize=values["harmonize"],
+            min_clear=values["min_clear"],
+        )
+
+
+class TimeSeriesColumns(serializers.Serializer):
+    """One row per acquisition and band, by date then band: the lists are parallel."""
+
+    date_part = serializers.ListField(
+        child=serializers.FloatField(), help_text="sensing time, epoch seconds (UTC)"
+    )
+    band = serializers.ListField(child=serializers.CharField(), help_text="B02 ... or SCL")
+    count = serializers.ListField(child=serializers.IntegerField(), help_text="valid pixels")
+    mean = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    std = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="population"
+    )
+    min = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    p25 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    p50 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    p75 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    max = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    hist = serializers.ListField(
+        child=serializers.CharField(allow_null=True),
+        required=False,
+        help_text='SCL class histogram as a JSON object string, e.g. {"4": 180, "8": 7}',
+    )
+    reference = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="product id (ref=True)"
+    )
