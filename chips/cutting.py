@@ -11,6 +11,7 @@ either way.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import threading
@@ -197,6 +198,13 @@ def on_pool_as_done(fn: Callable[[T], R], args: Sequence[T]) -> Iterator[list[tu
                 yield [(futures[future], future.result())]
 
 
+def _chunk(count: int) -> int:
+    """Band files per message to a pool worker: two messages a worker (one to work on,
+    one queued), as each message costs the sending thread ~0.4 ms (pickling, waking the
+    pool's feeder): 24 files one by one cost 11 ms of a 75 ms cold request."""
+    return max(1, math.ceil(count / (2 * CUT_THREADS)))
+
+
 def _cut_files(files: list[list[tuple[ChipSpec, Path]]]) -> list[dict[str, int] | str]:
     """Cut each band file's chips concurrently: in the process pool, or in threads if
     it cannot run (a file cut twice is harmless: files are replaced whole)."""
@@ -205,7 +213,7 @@ def _cut_files(files: list[list[tuple[ChipSpec, Path]]]) -> list[dict[str, int] 
     pool = cut_pool()
     if pool is not None:
         try:
-            return list(pool.map(cut_file_reporting, files))
+            return list(pool.map(cut_file_reporting, files, chunksize=_chunk(len(files))))
         except (OSError, RuntimeError) as exc:  # BrokenProcessPool: a worker died (killed,
             # out of memory): this job's files are cut again in threads, later jobs too.
             with _cut_pool_lock:
