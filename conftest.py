@@ -3,6 +3,7 @@ testing.rasters, testing.scenes, ...). An app's conftest keeps only what is its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,20 @@ def fresh_quota_counters() -> None:
     """Quota counters start at zero in every test: the per-IP requests/minute count of the
     tests before (all from 127.0.0.1) must not turn this one's requests into 429s."""
     caches["quotas"].clear()
+
+
+@pytest.fixture(autouse=True)
+def request_log_in_the_test(settings: Any) -> Iterator[None]:
+    """Request log rows are written by flush() (or a full batch) in the test's own thread
+    and transaction, not by the writer thread, whose connection would not see the test's
+    uncommitted users. Rows a test leaves queued go with it. ops/tests/test_log_writer.py
+    runs the thread."""
+    from ops import log_writer
+
+    settings.REQUEST_LOG_BACKGROUND = False
+    log_writer.WRITER.discard()
+    yield
+    log_writer.WRITER.discard()
 
 
 @pytest.fixture

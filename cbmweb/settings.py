@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Request log rows older than this are pruned nightly (prune_request_log / ops.tasks).
 REQUEST_LOG_RETENTION_DAYS = env_int("REQUEST_LOG_RETENTION_DAYS", 90)
+# Log rows are written in batches by a thread of each process (ops.log_writer): at most this
+# long after a request, or once this many rows wait. A process killed hard loses that much.
+REQUEST_LOG_FLUSH_MS = env_int("REQUEST_LOG_FLUSH_MS", 250)
+REQUEST_LOG_BATCH = env_int("REQUEST_LOG_BATCH", 200)
 # Quotas; 0 switches one off. Per user overridable in the admin (User -> quota).
 QUOTA_REQUESTS_PER_MINUTE = env_int("QUOTA_REQUESTS_PER_MINUTE", 120)  # per user
 QUOTA_IP_REQUESTS_PER_MINUTE = env_int("QUOTA_IP_REQUESTS_PER_MINUTE", 240)  # per client IP

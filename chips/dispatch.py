@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import close_old_connections, connection, transaction
 
 from chips import liveness, tasks
 from chips.composite import make as composite_make
-from chips.cutting import CUT_THREADS, SceneWork, run_in_process, run_in_thread
+from chips.cutting import SceneWork, run_in_process, run_in_thread
 from chips.models import ChipJob
 
 log = logging.getLogger(__name__)
@@ -66,21 +65,13 @@ def run_composite_job(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
         transaction.on_commit(send)
         return
 
-    def make(message: dict[str, Any]) -> None:
-        try:
-            composite_make.make_composite(job, message)
-        finally:
-            connection.close()  # this pool thread's own connection
-
     def run() -> None:
         close_old_connections()
         try:
-            # The scenes in parallel, as workers would cut them (GDAL releases the GIL).
-            with (
-                liveness.beating(job.pk),
-                ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(messages)))) as pool,
-            ):
-                list(pool.map(make, messages))
+            # Every scene at once on the cut pool's processes, reported as they come; the
+            # heartbeat tells later requests that this process still owns the job.
+            with liveness.beating(job.pk):
+                composite_make.make_composites(job, messages)
         except Exception as exc:  # the page must learn that it stopped, whatever the cause
             log.exception("job %s failed", job.pk)
             ChipJob.objects.filter(pk=job.pk).update(status="failed", errors={"": str(exc)})

@@ -1,10 +1,11 @@
 """The request log: one row for every /query/ and /dump/ request, and the per-IP rate quota.
 
-One INSERT per request (a plain statement, see _insert_row), made when the server closes the
-response (after the answer has been sent), and no other query; /query/ requests also count
-one quota hit in the cache. The user is the one the view authenticated (DRF copies it onto
-the HttpRequest) or, for session users, the one AuthenticationMiddleware already loaded; the
-middleware never loads a session or a user just to log it.
+One row per request, queued when the server closes the response (after the answer has been
+sent) and written in batches off the request path (ops.log_writer), and no other query;
+/query/ requests also count one quota hit in the cache. The user is the one the view
+authenticated (DRF copies it onto the HttpRequest) or, for session users, the one
+AuthenticationMiddleware already loaded; the middleware never loads a session or a user just
+to log it.
 
 Chip counts come from the views: see ops.accounting (`request.cbm_chips_cut`,
 `request.cbm_chips_cached`, integers, default 0).
@@ -25,7 +26,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import DatabaseError, connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -34,9 +34,9 @@ from django.utils.functional import SimpleLazyObject, empty
 from common.errors import QuotaExceeded
 from common.http_errors import error_response
 from common.parsers import MAX_DEPTH, json_depth
+from ops import log_writer
 from ops.accounting import CHIPS_CACHED, CHIPS_CUT, LOG_USER_ID
 from ops.client_ip import client_ip
-from ops.models import RequestLog
 from ops.quotas import check_ip_request_rate
 
 logger = logging.getLogger(__name__)
@@ -124,36 +124,6 @@ def _logged_user(request: HttpRequest) -> AbstractBaseUser | None:
     if isinstance(user, AbstractBaseUser) and user.is_authenticated:
         return user
     return None
-
-
-# The log's columns, in INSERT order (every concrete field but the id).
-_LOG_FIELDS = [field for field in RequestLog._meta.concrete_fields if not field.primary_key]
-
-
-def _insert_row(**values: Any) -> None:
-    """One INSERT, one statement in autocommit: no ORM save machinery and no RETURNING.
-
-    Model.objects.create() builds an instance, runs the save/signal path and asks for the
-    new id back, none of which the log needs; this costs about a third of it. Values go
-    through each field's own get_db_prep_save, so they are stored exactly as the ORM
-    stores them (JSON, timestamps) on PostGIS and SpatiaLite alike. Committed before it
-    returns (autocommit), as create() was: a row written is a row kept.
-    """
-    connection = connections[router.db_for_write(RequestLog)]
-    params = [field.get_db_prep_save(values[field.name], connection) for field in _LOG_FIELDS]
-    sql = _INSERT_SQL.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in _LOG_FIELDS)
-        marks = ", ".join(["%s"] * len(_LOG_FIELDS))
-        table = quote(RequestLog._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - model names
-        _INSERT_SQL[connection.vendor] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-_INSERT_SQL: dict[str, str] = {}  # per database vendor (quoting differs)
 
 
 class _CountingStream:
@@ -251,21 +221,20 @@ class RequestLogMiddleware:
         user = _logged_user(request)
         user_id = user.pk if user is not None else getattr(request, LOG_USER_ID, None)
         username = user.get_username() if user is not None else _attempted_username(request)
-        try:
-            _insert_row(
-                time=arrived,
-                ip=ip or None,
-                user=user_id,
-                username=username,
-                method=(request.method or "")[:7],
-                endpoint=endpoint,
-                params=params,
-                status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                chips_cut=int(getattr(request, CHIPS_CUT, 0) or 0),
-                chips_cached=int(getattr(request, CHIPS_CACHED, 0) or 0),
-                bytes_sent=bytes_sent,
-            )
-        except DatabaseError:
-            # The answer is ready: a log that cannot be written must not turn it into a 500.
-            logger.exception("request log row not written for %s %s", request.method, endpoint)
+        # Queued, written in a batch by the log writer's thread (ops.log_writer).
+        log_writer.WRITER.put(
+            {
+                "time": arrived,
+                "ip": ip or None,
+                "user": user_id,
+                "username": username,
+                "method": (request.method or "")[:7],
+                "endpoint": endpoint,
+                "params": params,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "chips_cut": int(getattr(request, CHIPS_CUT, 0) or 0),
+                "chips_cached": int(getattr(request, CHIPS_CACHED, 0) or 0),
+                "bytes_sent": bytes_sent,
+            }
+        )

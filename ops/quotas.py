@@ -28,6 +28,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from common.errors import QuotaExceeded
+from ops import log_writer
 from ops.models import RequestLog, UserQuota
 
 WINDOW_SECONDS = 60
@@ -171,6 +172,7 @@ def _today_start(now: datetime) -> tuple[datetime, int]:
 
 
 def chips_cut_today(*, user_id: int | None = None, ip: str | None = None) -> int:
+    log_writer.flush()  # the rows of this process's last requests count too
     start, _ = _today_start(timezone.now())
     rows = RequestLog.objects.filter(time__gte=start)
     rows = rows.filter(user_id=user_id) if user_id is not None else rows.filter(ip=ip)

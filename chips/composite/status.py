@@ -163,10 +163,13 @@ def cloud_text(share: float | None) -> str | None:
 
 
 def png_facts(record: CachedChip) -> PngFacts:
-    """The facts of a held composite (read without decoding pixels)."""
+    """The facts of a held composite, read without decoding pixels: the tEXt chunks come
+    before the pixels (render_composite writes them so) and Image.open parses them into
+    `info`; `image.text` would decode the whole image first (0.75 ms against 0.02 ms)."""
     try:
         with Image.open(cache.store_path(record.stored_path)) as image:
-            text = dict(image.text) if isinstance(image, PngImageFile) else {}
+            info = image.info if isinstance(image, PngImageFile) else {}
+            text = {k: v for k, v in info.items() if isinstance(v, str)}
     except (OSError, ValueError):
         return PngFacts()
     cloud = text.get("cloud_share")

@@ -7,7 +7,7 @@ hash names the chip's file in the store, so two clients asking for the same chip
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -67,8 +67,10 @@ class ChipSpec:
         return hashlib.sha256(ident.encode()).hexdigest()[:40]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values, for a Celery message."""
-        return asdict(self)
+        """Plain JSON-able values, for a Celery message. Field by field: the values are
+        str, int and tuples of them, which need no copy (asdict's deep copy cost 90 us a
+        spec, 9 ms for a request of 24 composites)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChipSpec:

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from common.errors import QuotaExceeded
+from ops import log_writer
 from ops.models import RequestLog, UserQuota
 from ops.quotas import check_chip_quota, count_hit
 from ops.tests.support import fresh_window
@@ -32,6 +33,7 @@ def test_user_quota_429_at_the_right_count(client, alice, settings):
     assert 1 <= int(response["Retry-After"]) <= 60
     assert "3 requests per minute" in response.json()["error"]
     # Logged like any other request.
+    log_writer.flush()
     assert list(RequestLog.objects.order_by("time").values_list("status", flat=True)) == [
         200,
         200,

@@ -123,6 +123,59 @@ def test_location_chips_render_the_source_pixels(
         assert item["cloud"] == "50 %"
 
 
+def expected_rgb(folder: Path, product: str) -> np.ndarray:
+    """The independent render: the 128 px source windows read with rasterio, each band
+    stretched linearly between its 5th and 95th percentile (the documented default lut)."""
+    layers = []
+    for band in ("B08", "B04", "B03"):
+        data = source_window(product, band, folder, 10).astype(float)
+        lo, hi = np.percentile(data, [5, 95])
+        layers.append(np.clip((data - lo) / (hi - lo) * 255, 0, 255))
+    return np.stack(layers, axis=-1)
+
+
+def test_held_raw_chips_are_read_instead_of_the_source(
+    tmp_path: Path, store: Path, staff_client: Client
+) -> None:
+    archive = tmp_path / "archive"
+    scenes = fx.make_scenes(archive, 2)
+    lon, lat = fx.centre_lonlat()
+    where = f"lon={lon:.7f}&lat={lat:.7f}&start_date=2024-05-01&end_date=2024-06-30"
+    for band in ("B08", "B04", "B03", "SCL"):  # every window the composites need, cut raw
+        raw = staff_client.get(f"/query/rawChipByLocation?{where}&band={band}&chipsize=1280")
+        assert raw.status_code == 200 and len(raw.json()["chips"]) == 2
+    expected = {s.product_id: expected_rgb(archive, s.product_id) for s in scenes}
+    held = {p: p.stat().st_size for p in store.glob("raw/**/*.tif")}
+    for path in archive.rglob("*.tif"):  # the sources are gone: only the held chips remain
+        path.unlink()
+    body = wait_done(staff_client, location_url())
+    assert body["state"] == "done" and len(body["chips"]) == 2, body
+    for scene, chip in zip(scenes, body["chips"], strict=True):
+        rgba = np.asarray(Image.open(io.BytesIO(staff_client.get(chip).getvalue())))
+        assert np.abs(rgba[..., :3] - expected[scene.product_id]).max() <= 1
+    assert {p: p.stat().st_size for p in store.glob("raw/**/*.tif")} == held  # none new
+
+
+def test_unreadable_band_fails_its_date_only(
+    tmp_path: Path, store: Path, staff: User, staff_client: Client
+) -> None:
+    archive = tmp_path / "archive"
+    scenes = fx.make_scenes(archive, 3)
+    # Planned while readable (the grids are learnt once), broken before it is read.
+    plan_composites(user=staff, ip="127.0.0.1", request=centre_request())
+    (archive / scenes[1].product_id / "B04.tif").write_bytes(b"not a tiff")
+    started = staff_client.get(location_url(), **JSON).json()
+    body = wait_done(staff_client, location_url(format="json", job=started["job"]))
+    assert body["state"] == "failed" and "B04.tif" in body["error"], body
+    assert [bool(i["src"]) for i in body["items"]] == [True, False, True]
+    for scene, item in zip(scenes, body["items"], strict=True):
+        if item["src"]:
+            png = staff_client.get(item["src"]).getvalue()
+            rgba = np.asarray(Image.open(io.BytesIO(png)))
+            assert np.abs(rgba[..., :3] - expected_rgb(archive, scene.product_id)).max() <= 1
+    assert len(list(store.glob("png/*/*.png"))) == 2  # nothing half-written
+
+
 def test_page_table_cells_and_columns(tmp_path: Path, store: Path, staff_client: Client) -> None:
     scenes = fx.make_scenes(tmp_path / "archive", 10)
     wait_done(staff_client, location_url())
@@ -322,13 +375,16 @@ def test_refresh_recuts_once(
     tmp_path: Path, store: Path, staff_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     fx.make_scenes(tmp_path / "archive", 2)
-    caplog.set_level("INFO", logger="chips.cutting")
+    caplog.set_level("INFO", logger="chips.composite.make")
     body = wait_done(staff_client, location_url())
     pngs = sorted(store.glob("png/*/*.png"))
     assert len(pngs) == 2 and body["state"] == "done"
     before = {p: p.stat().st_mtime_ns for p in pngs}
-    cuts = sum("extracted chip" in m for m in caplog.messages)
-    assert cuts == 8  # 2 scenes x (B08 B04 B03 SCL)
+
+    def renders() -> int:
+        return sum("rendered composite" in m for m in caplog.messages)
+
+    assert renders() == 2
     time.sleep(0.01)
     started = staff_client.get(location_url(refresh="True"), **JSON).json()
     assert started["job"] != body["job"]
@@ -337,12 +393,14 @@ def test_refresh_recuts_once(
     while staff_client.get(poll, **JSON).json()["state"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
+    assert renders() == 4
     assert all(p.stat().st_mtime_ns > before[p] for p in pngs)  # rendered again
-    # Without refresh, the same request cuts nothing more.
+    # Without refresh, the same request renders nothing more.
     again = staff_client.get(location_url(), **JSON).json()
     assert again["state"] == "done" and len(again["chips"]) == 2
-    assert sum("extracted chip" in m for m in caplog.messages) == 2 * cuts
+    assert renders() == 4
+    # Made from the sources: no raw chip was written on the way.
+    assert list(store.glob("raw/**/*.tif")) == []
 
 
 BROKER = os.environ.get("TEST_BROKER_URL", "")
