@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from common.tests.test_login_throttle import CountingHasher, carol, get
+from ops import log_writer
 from ops.models import RequestLog
 from testing.auth import PASSWORD
 
@@ -19,6 +20,7 @@ __all__ = ["carol"]  # the fixture
 def test_failed_attempts_are_in_the_request_log(client: Client, carol: User) -> None:
     for _ in range(4):
         get(client, "203.0.113.5", "carol", "wrong")
+    log_writer.flush()  # rows are written in batches (ops.log_writer)
     rows = list(RequestLog.objects.order_by("id").values_list("username", "status"))
     assert rows == [("carol", 401)] * 3 + [("carol", 429)]
 

@@ -65,7 +65,7 @@ def test_failed_job_is_reported_not_restarted_on_every_reload(
     chip_store.parent.mkdir(parents=True, exist_ok=True)
     chip_store.write_text("not a folder")  # every write into the store fails
     body = wait_done(staff_client, location_url())
-    assert body["state"] == "failed" and "cannot write" in body["error"], body
+    assert body["state"] == "failed" and "cannot be stored" in body["error"], body
     assert ChipJob.objects.count() == 1
     first = ChipJob.objects.get()
     assert first.status == JobStatus.FAILED
