@@ -72,9 +72,9 @@ def test_failed_job_is_reported_not_restarted_on_every_reload(
     for _ in range(3):  # reloads and polls of the page
         again = staff_client.get(location_url(), **JSON).json()
         assert again["state"] == "failed" and again["job"] == str(first.pk)
-        assert "cannot write" in again["error"]
+        assert "cannot be stored" in again["error"]
         html = staff_client.get(location_url(), HTTP_ACCEPT="text/html").content.decode()
-        assert "cannot write" in html and "data-status-url" not in html
+        assert "cannot be stored" in html and "data-status-url" not in html
     assert ChipJob.objects.count() == 1  # nothing was tried again
     # The store is back: refresh=true tries again at once, and makes the chips.
     chip_store.unlink()
