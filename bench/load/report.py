@@ -49,7 +49,9 @@ def section(folder: Path, *, users: int, seconds: int, workers: int) -> tuple[st
             "demo data, quotas off, chips and composites cut once before (cached answers). "
             f"Load average at the end: gunicorn run {load['gunicorn']}, runserver run "
             f"{load['runserver']}. The issue's earlier figures (gunicorn -w 4): cached raw "
-            "chips 59 requests/s, parcelByLocation 87 requests/s.",
+            "chips 59 requests/s, parcelByLocation 87 requests/s, each endpoint alone; here the "
+            "clients mix the three endpoints evenly (each row is a third of the mix) and "
+            "locust shares the machine's cores with the server.",
             "",
             "| endpoint | gunicorn req/s | p50 / p99 ms | requests | runserver req/s | "
             "p50 / p99 ms | requests |",

@@ -11,22 +11,26 @@ users=${LOAD_USERS:-8}
 duration=${LOAD_SECONDS:-30}
 tmp=$(mktemp -d)
 server=""
-stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; server=""; }
+stop() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  server=""
+}
 cleanup() { status=$?; stop || true; [ "$status" -ne 0 ] && tail -n 40 "$tmp"/*.log; rm -rf "$tmp"; }
 trap cleanup EXIT
 # The load measures serving: the per-user and per-IP request quotas would answer 429.
 export QUOTA_REQUESTS_PER_MINUTE=0 QUOTA_IP_REQUESTS_PER_MINUTE=0 LOG_LEVEL=WARNING
 
+export LOAD_URLS="$tmp/urls.json"
 $py manage.py shell -c "
-import json
+import json, os
 from demo.examples import example_urls
 urls = dict(example_urls())
-print(json.dumps({
-    'raw': urls['SCL chips as GeoTIFFs'],
-    'parcel': urls['The parcel at the point'],
-    'composite': urls['False-colour chips in the browser'] + '&format=json',
-}))" >"$tmp/urls.json"
-export LOAD_URLS="$tmp/urls.json"
+with open(os.environ['LOAD_URLS'], 'w') as f:
+    json.dump({
+        'raw': urls['SCL chips as GeoTIFFs'],
+        'parcel': urls['The parcel at the point'],
+        'composite': urls['False-colour chips in the browser'] + '&format=json',
+    }, f)"
 
 wait_up() {
   $py - "$1" "$tmp/urls.json" <<'PY'
