@@ -17,13 +17,15 @@ TEST_DEB_PACKAGES := chromium chromium-driver
 TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/cbmweb
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help setup system-packages venv demo demo-data test lint smoke fuzz worker beat bench clean
+.PHONY: help setup system-packages venv demo demo-data test lint smoke fuzz worker beat bench serve load clean
 
 help:
 	@echo "make demo    set up, build the demo archive and parcels, serve http://127.0.0.1:$(PORT)"
 	@echo "make test    set up, then the whole suite on PostGIS and a demo smoke run on SpatiaLite"
 	@echo "make fuzz    schemathesis against a live demo server from /api/schema/ (all checks)"
 	@echo "make worker  start a Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make serve   gunicorn (deploy/gunicorn.conf.py) on 127.0.0.1:$(PORT), static files collected"
+	@echo "make load    8 clients for 30 s against make serve and runserver; docs/benchmarks.md"
 
 setup: system-packages venv
 
@@ -91,6 +93,18 @@ worker: setup
 
 beat: setup
 	$(VENV)/bin/celery -A cbmweb beat --loglevel=INFO
+
+# Production serving: gunicorn with the repo's config (WEB_CONCURRENCY workers), static
+# files collected into STATIC_ROOT for WhiteNoise (and nginx: deploy/nginx.conf).
+serve: setup
+	$(PY) manage.py collectstatic --noinput -v 0
+	PORT=$(PORT) exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+
+# Load run on loopback: the demo data, then `make serve` and runserver in turn under the
+# same locust run (bench/load/); the figures go to docs/benchmarks.md.
+load: export CBMWEB_DEMO = 1
+load: demo-data
+	bash bench/load/run.sh
 
 bench: setup
 	$(PY) bench/chips.py

@@ -40,7 +40,7 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {PORTS}")
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """DATABASE_URL of the database the test runs on (PostGIS or SpatiaLite)."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("spatialite"):
@@ -82,7 +82,7 @@ class Server:
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a server on the test's database, no broker, demo settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "PYTEST_"))}
-    env.update(DATABASE_URL=test_database_url(), CBMWEB_DEMO="1", LOG_LEVEL="INFO")
+    env.update(DATABASE_URL=current_database_url(), CBMWEB_DEMO="1", LOG_LEVEL="INFO")
     env.update(extra)
     return env
 

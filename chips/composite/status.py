@@ -71,7 +71,9 @@ def plan_status(
         )
         for i in plan.items
     ]
-    return replace(_settled(_job_view(job, chips)), failed=dict(plan.failed))
+    # Dates that could not be planned, and those whose composite the job could not make.
+    failed = {**plan.failed, **{k: v for k, v in (job.errors if job else {}).items() if k}}
+    return replace(_settled(_job_view(job, chips)), failed=failed)
 
 
 JobView = tuple[ChipJob | None, list[ChipState]]
@@ -142,11 +144,8 @@ def job_progress(job: ChipJob) -> dict[str, Any]:
     else:
         state = "failed"
         error = "; ".join(sorted(set(job.errors.values()))) or "some chips could not be made"
-    planned = {label for label, _, _ in job.plan}
     failed = [
-        {"id": label, "error": reason}
-        for label, reason in sorted(job.errors.items())
-        if label and label not in planned
+        {"id": label, "error": reason} for label, reason in sorted(job.errors.items()) if label
     ]
     return {
         "state": state,

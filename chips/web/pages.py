@@ -257,7 +257,7 @@ def _display_px(size: int) -> int:
 def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
     lut = composite.lut
     rows = []
-    for i, (channel, colour) in enumerate((("R", "#e0312b"), ("G", "#2a9d2a"), ("B", "#2b5fe0"))):
+    for i, channel in enumerate("RGB"):  # each channel's ramp is a class of the page's CSS
         band = composite.bands[i]
         if lut.kind == "percentile":
             lo, hi = lut.ranges[0]
@@ -268,7 +268,6 @@ def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
         rows.append(
             {
                 "channel": channel,
-                "colour": colour,
                 "band": band,
                 "name": BAND_NAMES.get(band, ""),
                 "resolution": f"{BAND_RESOLUTION[band]} m",

@@ -145,11 +145,12 @@ def open_and_wait(page: Any, url: str, count: int) -> dict[str, Any]:
     page.goto(url)
     page.wait_for_selector("table.chips")
     pending_at_first = page.locator("td.pending").count()
+    # Functions, not expression strings: Playwright evals those, which the page's CSP forbids.
     page.wait_for_function(
-        f"document.querySelectorAll('table.chips img').length === {count}", timeout=60_000
+        f"() => document.querySelectorAll('table.chips img').length === {count}", timeout=60_000
     )
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('table.chips img'))"
+        "() => Array.from(document.querySelectorAll('table.chips img'))"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
     images = page.eval_on_selector_all(
@@ -203,6 +204,9 @@ def test_demo_area_pages_in_chromium(
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+    # The pages' Content-Security-Policy must block nothing of their own.
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None)
     caplog.set_level("INFO", logger="chips.cutting")
 
     # chipsByLocation, false colour (B08 first: the 10 m grid).
@@ -248,6 +252,7 @@ def test_demo_area_pages_in_chromium(
     jobs = off_loop(lambda: list(ChipJob.objects.filter(kind="composite")))
     assert len(jobs) == 3 and all(j.status == "done" for j in jobs)
     assert outside == []  # no CDN, no font service: the machines have no internet
+    assert blocked == []
     context.close()
     print(f"{len(expected)} chips filled in {filled_in:.2f} s; screenshots in {tmp_path}")
 
@@ -276,7 +281,7 @@ def test_reload_while_cutting_joins_the_work(
     assert page.locator("td.pending").count() > 0
     page.reload()  # while the job runs
     page.wait_for_function(
-        f"document.querySelectorAll('table.chips img').length === {len(expected)}",
+        f"() => document.querySelectorAll('table.chips img').length === {len(expected)}",
         timeout=60_000,
     )
     assert rendered() == len(expected)  # once each
@@ -285,7 +290,7 @@ def test_reload_while_cutting_joins_the_work(
     # refresh=True renders every chip again, once, and the page fills in as before.
     page.goto(url + "&refresh=True")
     page.wait_for_function(
-        "document.querySelectorAll('table.chips img').length === "
+        "() => document.querySelectorAll('table.chips img').length === "
         f"{len(expected)} && !document.querySelector('#chip-progress progress')",
         timeout=60_000,
     )
