@@ -4,6 +4,7 @@ errors answer as readable pages for browsers (JSON for API clients)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse, QueryDict
@@ -23,6 +24,7 @@ from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
 from chips.web import serializers as s
 from chips.web.api import caller
+from chips.web.season import season, season_fields
 from common.errors import NotFound
 from common.negotiation import wants_json
 from common.schema import error_responses
@@ -93,7 +95,8 @@ class ChipsByParcelId(CompositePage):
             return _job_answer(request, job)
         values = s.ChipsByParcelQuery.validated(params)
         parcel = parcel_get(user=request.user, key=values.pop("dataset"), pid=values.pop("pid"))
-        keep = series.clear_filter(parcel, values.pop("min_clear"))
+        min_clear = values.pop("min_clear")
+        keep = series.clear_filter(parcel, min_clear)
         centre = parcel.centroid
         composite = CompositeRequest(
             lon=centre.x, lat=centre.y, outline_wkt=parcel.geom.wkt, **values
@@ -109,7 +112,13 @@ class ChipsByParcelId(CompositePage):
         hidden = [("aoi", dataset.aoi), ("year", str(dataset.year)), ("pid", parcel.pid)]
         if dataset.ptype:
             hidden.append(("ptype", dataset.ptype))
-        return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep)
+
+        def season_of(chips: set[str]) -> dict[str, Any] | None:
+            return season(parcel, level=composite.level, start=composite.start,
+                          end=composite.end, min_clear=min_clear, chips=chips)  # fmt: skip
+
+        return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep,
+                       season_of=season_of)  # fmt: skip
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -129,6 +138,7 @@ def _answer(
     facts: list[tuple[str, str]],
     hidden: list[tuple[str, str]],
     keep: series.SceneFilter | None = None,
+    season_of: Callable[[set[str]], dict[str, Any] | None] | None = None,
 ) -> HttpResponse:
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
@@ -189,6 +199,9 @@ def _answer(
         + [("plevel", composite.level), ("chipsize", str(composite.chipsize))],
         "bands_label": " / ".join(composite.bands),
     }
+    if season_of is not None:  # the parcel's season above its chips (chips.web.season)
+        context["season"] = season_of({c["id"] for c in cells if c["src"]})
+        context["season_fields"] = season_fields(hidden, composite)
     return render(request, "chips/composite_page.html", context)
 
 

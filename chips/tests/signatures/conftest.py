@@ -96,13 +96,19 @@ def extra_scene(tmp_path: Path) -> WedgeMaker:
     """A tile-A scene of our own (files in this test's folder): optionally a nodata wedge
     (pixels with col > row + shift are 0, as outside a swath edge), another baseline."""
 
-    def make(*, sensing, seed: int, wedge: int | None = None, **facts: object) -> Scene:
+    def make(
+        *, sensing, seed: int, wedge: int | None = None, nir: bool = False, **facts: object
+    ) -> Scene:
         from testing.raw_archive import window
 
         crop = window("31UFT")
         files = {}
-        for band, res, dtype in (("B04", 10, "uint16"), ("SCL", 20, "uint8")):
-            data = band_values(seed + (1000 if band == "SCL" else 0), crop.shape(res), dtype)
+        bands = [("B04", 10, "uint16"), ("SCL", 20, "uint8")] + (
+            [("B08", 10, "uint16")] if nir else []
+        )
+        for band, res, dtype in bands:
+            shift = {"B04": 0, "SCL": 1000, "B08": 2000}[band]
+            data = band_values(seed + shift, crop.shape(res), dtype)
             if wedge is not None:
                 rows, cols = np.indices(data.shape)
                 data[cols * res > rows * res + wedge] = 0

@@ -1,0 +1,147 @@
+"""The parcel's season on the chipsByParcelID page: NDVI per acquisition from the B08 and
+B04 means of the signature store (harmonised: reflectance, whatever the baseline), its
+spread, the clear and cloudy dates from the parcel's SCL histogram, as an inline SVG
+drawn by templates/chips/season.html (no outside resource)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from chips.catalogue.models import Level
+from chips.composite.plan import CompositeRequest
+from chips.raster.zonal import clear_share
+from chips.signatures.series import SeriesRequest, time_series
+from common.errors import BackendUnavailable
+from parcels.models import Parcel
+
+log = logging.getLogger(__name__)
+WIDTH, HEIGHT = 640, 180
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 24
+# Without min_clear, a date is drawn clear when at least this share of its pixels is.
+DEFAULT_CLEAR = 50.0
+
+
+@dataclass(frozen=True)
+class SeasonPoint:
+    key: str  # the chip's id on the page (sensing time, 20240601T104031)
+    date: str
+    ndvi: float
+    spread: float
+    clear: float | None  # percent of the parcel's SCL pixels in the clear classes
+    x: float
+    y: float
+    y_lo: float
+    y_hi: float
+    is_clear: bool
+    linked: bool
+
+
+def ndvi(nir: float, red: float, s_nir: float, s_red: float) -> tuple[float, float]:
+    """NDVI of the means and its spread: one standard deviation, propagated to first
+    order from the bands' standard deviations (taken as independent)."""
+    total = nir + red
+    if total <= 0:
+        return math.nan, math.nan
+    value = (nir - red) / total
+    spread = 2 / total**2 * math.hypot(red * s_nir, nir * s_red)
+    return value, spread
+
+
+def season(
+    parcel: Parcel, *, level: str, start: dt.date, end: dt.date, min_clear: float | None,
+    chips: set[str],
+) -> dict[str, Any] | None:  # fmt: skip
+    """The chart's context, or None when the store and the archive cannot give it."""
+    req = SeriesRequest(tstype="s2", bands=("B04", "B08"), with_hist=level == Level.L2A,
+                        with_reference=False, level=level, start=start, end=end,
+                        harmonize=True)  # fmt: skip
+    try:
+        table = time_series(parcel, req)
+    except BackendUnavailable as exc:
+        log.warning("season of parcel %s: %s", parcel.pk, exc)
+        return None
+    dates: dict[int, dict[str, Any]] = {}
+    for i, when in enumerate(table["date_part"]):
+        dates.setdefault(when, {})[table["band"][i]] = i
+    threshold = DEFAULT_CLEAR if min_clear is None else min_clear
+    raw: list[tuple[dt.datetime, float, float, float | None]] = []
+    for when, bands in sorted(dates.items()):
+        if "B04" not in bands or "B08" not in bands:
+            continue
+        r, n = bands["B04"], bands["B08"]
+        value, spread = ndvi(table["mean"][n], table["mean"][r], table["std"][n], table["std"][r])
+        if math.isnan(value):
+            continue
+        hist = table["hist"][r] if "hist" in table else None
+        share = clear_share(_hist(hist), settings.SCL_CLEAR_CLASSES) if hist else None
+        raw.append((dt.datetime.fromtimestamp(when, tz=dt.UTC), value, spread, share))
+    if not raw:
+        return None
+    return _layout(raw, start, end, threshold, chips, min_clear)
+
+
+def _hist(text: str) -> dict[int, int]:
+    return {int(k): int(v) for k, v in json.loads(text).items()}
+
+
+def _layout(
+    raw: list[tuple[dt.datetime, float, float, float | None]], start: dt.date, end: dt.date,
+    threshold: float, chips: set[str], min_clear: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    t0 = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC).timestamp()
+    t1 = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC).timestamp()
+    lo = min(-0.2, min(v - s for _, v, s, _ in raw))
+    hi = max(1.0, max(v + s for _, v, s, _ in raw))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def px(t: float) -> float:
+        return round(LEFT + plot_w * (t - t0) / (t1 - t0), 1)
+
+    def py(v: float) -> float:
+        return round(TOP + plot_h * (hi - v) / (hi - lo), 1)
+
+    points = []
+    for when, value, spread, share in raw:
+        key = when.strftime("%Y%m%dT%H%M%S")
+        points.append(SeasonPoint(
+            key=key, date=when.date().isoformat(), ndvi=round(value, 3),
+            spread=round(spread, 3), clear=None if share is None else round(share, 1),
+            x=px(when.timestamp()), y=py(value), y_lo=py(value - spread), y_hi=py(value + spread),
+            is_clear=share is not None and share >= threshold, linked=key in chips,
+        ))  # fmt: skip
+    ticks = [(py(v), f"{v:.1f}") for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if lo <= v <= hi]
+    months = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        t = dt.datetime.combine(month, dt.time(), tzinfo=dt.UTC).timestamp()
+        if t >= t0:
+            months.append((px(t), month.strftime("%b")))
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    line = " ".join(f"{p.x},{p.y}" for p in points if p.is_clear)
+    return {
+        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT,
+        "top": TOP, "bottom": HEIGHT - BOTTOM, "points": points, "ticks": ticks,
+        "months": months, "line": line, "threshold": threshold, "min_clear": min_clear,
+    }  # fmt: skip
+
+
+def season_fields(
+    hidden: list[tuple[str, str]], composite: CompositeRequest
+) -> list[tuple[str, str]]:
+    """The page's parameters but min_clear: what the min_clear control sends again."""
+    return [
+        *hidden,
+        ("plevel", composite.level),
+        ("chipsize", str(composite.chipsize)),
+        ("start_date", composite.start.isoformat()),
+        ("end_date", composite.end.isoformat()),
+        ("bands", "_".join(composite.bands)),
+        ("lut", composite.lut.to_param()),
+    ]
