@@ -256,7 +256,9 @@ def test_page_shows_a_season_in_successive_windows(
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count('class="placeholder"') == 8  # the whole window, placeholders
-    windows = json.loads(re.search(r'id="chip-batches"[^>]*>(.*?)</script>', html, re.S)[1])
+    found = re.search(r'id="chip-batches"[^>]*>(.*?)</script>', html, re.S)
+    assert found, "the page does not ask in windows"
+    windows = json.loads(found[1])
     one_day = dt.timedelta(days=1)
     # The first window (the first 3) started with the page; the script asks for the rest.
     assert windows == [
@@ -265,7 +267,9 @@ def test_page_shows_a_season_in_successive_windows(
     ]
     first = staff_client.get(job_param(html), **JSON).json()
     assert first["total"] == 3
-    batch_url = re.search(r'id="chip-batch-url" data-url="([^"]+)"', html)[1].replace("&amp;", "&")
+    link = re.search(r'id="chip-batch-url" data-url="([^"]+)"', html)
+    assert link, "no window URL"
+    batch_url = link[1].replace("&amp;", "&")
     # What the script does: each window in turn, its job polled until done.
     wait_done(staff_client, job_param(html))
     for start, end in windows:
