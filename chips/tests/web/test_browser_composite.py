@@ -316,7 +316,8 @@ def test_a_window_over_the_limit_fills_in_by_batches(
     shown = open_and_wait(
         page, f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}", len(expected)
     )
-    assert shown["pending_at_first"] == len(expected)
+    # Placeholders at first (the first window may be in by the time the page is read).
+    assert shown["pending_at_first"] >= len(expected) - settings.MAX_CHIPS_PER_REQUEST
     assert sorted(i["id"] for i in shown["images"]) == expected
     assert all((i["w"], i["h"]) == (128, 128) for i in shown["images"])
     page.wait_for_function("!document.querySelector('#chip-progress progress')")
