@@ -3,10 +3,12 @@ errors answer as readable pages for browsers (JSON for API clients)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,8 +20,8 @@ from rest_framework.views import APIView
 
 from chips import delivery
 from chips.composite.plan import CompositeRequest, plan_composites
-from chips.composite.status import ChipState, cloud_text, job_progress
-from chips.composite.work import ensure_work
+from chips.composite.status import ChipState, cloud_text, job_progress, plan_status
+from chips.composite.work import TooManyChips, ensure_work
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
 from chips.web import serializers as s
@@ -143,7 +145,35 @@ def _answer(
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
     )
-    status = ensure_work(plan, limit_hint=LIMIT_HINT)
+    batches: list[tuple[str, str]] = []
+    try:
+        status = ensure_work(plan, limit_hint=LIMIT_HINT)
+    except TooManyChips:
+        if wants_json(request):
+            raise  # the JSON API keeps its per-request limit
+        # The page shows the whole window: its script asks for it in windows that each
+        # fit the limit, one after the other, filling the chips in as they come.
+        # The first window starts here (as a page without a script, reloading, goes on).
+        status = plan_status(plan)
+        batches = season_windows(
+            status.chips,
+            start=composite.start,
+            end=composite.end,
+            limit=settings.MAX_CHIPS_PER_REQUEST,
+            refresh=composite.refresh,
+        )
+        first = dataclasses.replace(
+            composite,
+            start=dt.date.fromisoformat(batches[0][0]),
+            end=dt.date.fromisoformat(batches[0][1]),
+        )
+        started = ensure_work(
+            plan_composites(user=caller(request), ip=client_ip(request), request=first, keep=keep),
+            limit_hint=LIMIT_HINT,
+        )
+        batches = batches[1:]
+        running = started.job_id if started.state == "running" else None
+        status = dataclasses.replace(status, job_id=running)
     cells = [_cell(c) for c in status.chips]
     if wants_json(request):
         return JsonResponse(
@@ -177,9 +207,11 @@ def _answer(
         "display_px": _display_px(size or 128),
         "total": status.total,
         "done": status.done,
-        "pending": status.state == "running",
-        "failed": status.error if status.state == "failed" else "",
+        "pending": status.state == "running" or bool(batches),
+        "failed": status.error if status.state == "failed" and not batches else "",
         "unreadable": sorted(status.failed.items()),
+        "batches": [list(w) for w in batches],
+        "batch_url": _url_with(request, format="json", start_date=None, end_date=None),
         "status_url": _status_url(request, status.job_id) if status.job_id else "",
         "refreshing": composite.refresh,
         "plain_url": _url_with(request, refresh=None),
@@ -203,6 +235,25 @@ def _answer(
         context["season"] = season_of({c["id"] for c in cells if c["src"]})
         context["season_fields"] = season_fields(hidden, composite)
     return render(request, "chips/composite_page.html", context)
+
+
+def season_windows(
+    chips: Sequence[ChipState], *, start: dt.date, end: dt.date, limit: int, refresh: bool
+) -> list[tuple[str, str]]:
+    """[start, end] cut into successive date windows (ISO dates) that each hold at most
+    `limit` composites still to make (all of them with `refresh`), in sensing order."""
+    windows: list[tuple[str, str]] = []
+    first, count = start, 0
+    for chip in chips:
+        if not (refresh or not (chip.src or chip.empty)):
+            continue  # held or empty: costs nothing, whichever window shows it
+        day = dt.date.fromisoformat(chip.item.date)
+        if count == limit and day > first:
+            windows.append((first.isoformat(), (day - dt.timedelta(days=1)).isoformat()))
+            first, count = day, 0
+        count += 1
+    windows.append((first.isoformat(), end.isoformat()))
+    return windows
 
 
 JSON_ITEM_KEYS = ("id", "date", "product", "src", "empty", "cloud", "stretch", "width", "height")

@@ -301,3 +301,31 @@ def test_reload_while_cutting_joins_the_work(
     assert rendered() == 2 * len(expected)
     assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == 2
     context.close()
+
+
+def test_a_window_over_the_limit_fills_in_by_batches(
+    demo_loaded: Path, request: pytest.FixtureRequest, settings: Any
+) -> None:
+    """More acquisitions than one request may make: the page shows them all, asking for
+    them window by window, instead of a 400."""
+    settings.MAX_CHIPS_PER_REQUEST = 3
+    archive = demo_loaded
+    x0, y0, x1, y1 = json.loads((archive / "demo.json").read_text())["bbox_wgs84"]
+    lon, lat = round((x0 + x1) / 2, 6), round((y0 + y1) / 2, 6)
+    expected = expected_acquisitions(archive, lon, lat)
+    assert len(expected) > 2 * settings.MAX_CHIPS_PER_REQUEST  # three windows at least
+    server = request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("browser")
+    context = browser.new_context(http_credentials={"username": "demo", "password": "demo"})
+    page = context.new_page()
+    shown = open_and_wait(
+        page, f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}", len(expected)
+    )
+    # Placeholders at first (the first window may be in by the time the page is read).
+    assert shown["pending_at_first"] >= len(expected) - settings.MAX_CHIPS_PER_REQUEST
+    assert sorted(i["id"] for i in shown["images"]) == expected
+    assert all((i["w"], i["h"]) == (128, 128) for i in shown["images"])
+    page.wait_for_function("!document.querySelector('#chip-progress progress')")
+    assert "Stopped" not in page.inner_text("#chip-progress")
+    jobs = off_loop(lambda: ChipJob.objects.filter(kind="composite").count())
+    assert jobs >= -(-len(expected) // settings.MAX_CHIPS_PER_REQUEST)  # one job per window

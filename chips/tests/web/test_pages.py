@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import re
 import time
@@ -239,15 +240,52 @@ def test_running_work_is_joined_not_restarted(plan: CompositePlan, staff_client:
 
 def test_too_many_chips(tmp_path: Path, store: Path, staff_client: Client, settings: Any) -> None:
     settings.MAX_CHIPS_PER_REQUEST = 3
-    scenes = fx.make_scenes(tmp_path / "archive", 5)
+    fx.make_scenes(tmp_path / "archive", 5)
     answer = staff_client.get(location_url(), **JSON)
-    assert answer.status_code == 400
+    assert answer.status_code == 400  # the JSON API keeps its per-request limit
     assert answer.json()["param"] == "end_date" and "5 chips" in answer.json()["error"]
+
+
+def test_page_shows_a_season_in_successive_windows(
+    tmp_path: Path, store: Path, staff_client: Client, settings: Any
+) -> None:
+    settings.MAX_CHIPS_PER_REQUEST = 3
+    scenes = fx.make_scenes(tmp_path / "archive", 8)  # 8 chips, 5 days apart: 3 windows
+    days = [s.sensing_time.date() for s in scenes]
     page = staff_client.get(location_url(), **HTML)
-    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    assert page.status_code == 200
     html = page.content.decode()
-    third = scenes[2].sensing_time.date().isoformat()
-    assert "Too many chips: 5, at most 3" in html and f"end_date={third}" in html
+    assert html.count('class="placeholder"') == 8  # the whole window, placeholders
+    found = re.search(r'id="chip-batches"[^>]*>(.*?)</script>', html, re.S)
+    assert found, "the page does not ask in windows"
+    windows = json.loads(found[1])
+    one_day = dt.timedelta(days=1)
+    # The first window (the first 3) started with the page; the script asks for the rest.
+    assert windows == [
+        [days[3].isoformat(), (days[6] - one_day).isoformat()],
+        [days[6].isoformat(), "2024-06-30"],
+    ]
+    first = staff_client.get(job_param(html), **JSON).json()
+    assert first["total"] == 3
+    link = re.search(r'id="chip-batch-url" data-url="([^"]+)"', html)
+    assert link, "no window URL"
+    batch_url = link[1].replace("&amp;", "&")
+    # What the script does: each window in turn, its job polled until done.
+    wait_done(staff_client, job_param(html))
+    for start, end in windows:
+        body = staff_client.get(f"{batch_url}&start_date={start}&end_date={end}", **JSON).json()
+        assert body["total"] <= 3
+        if body["state"] == "running":
+            body = wait_done(staff_client, f"{batch_url}&job={body['job']}")
+        assert body["state"] == "done", body
+    done = wait_done(staff_client, location_url())  # the whole window, held now: no 400
+    assert done["state"] == "done" and len(done["chips"]) == 8
+    for scene, chip in zip(scenes, done["chips"], strict=True):
+        rgba = np.asarray(Image.open(io.BytesIO(staff_client.get(chip).getvalue())))
+        assert (
+            np.abs(rgba[..., :3] - expected_rgb(tmp_path / "archive", scene.product_id)).max() <= 1
+        )
+    assert "chip-batches" not in staff_client.get(location_url(), **HTML).content.decode()
 
 
 @pytest.mark.parametrize(
