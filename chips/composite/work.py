@@ -16,17 +16,20 @@ from chips.models import ChipJob, JobStatus
 from common.errors import BadParameter
 
 
-def _empty_keys(plan: CompositePlan) -> set[str]:
+def last_job(plan: CompositePlan) -> ChipJob | None:
+    """The request's latest job, running or over (one look-up serves every use below)."""
+    return ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
+
+
+def _empty_keys(last: ChipJob | None) -> set[str]:
     """Composites an earlier job of this request found without a pixel (nothing to show)."""
-    last = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
     return set(last.options.get("empty", [])) if last else set()
 
 
-def recent_failure(plan: CompositePlan) -> ChipJob | None:
+def recent_failure(last: ChipJob | None) -> ChipJob | None:
     """The request's last job if it is over, some of its chips failed (disk full, a band
     file unreadable) and it ended less than COMPOSITE_RETRY_SECONDS ago: a reload or a poll
     then reports it instead of trying the same failing work again at once."""
-    last = ChipJob.objects.filter(key=plan.job_key).order_by("-created").first()
     if last is None or last.status == JobStatus.RUNNING:
         return None
     planned = {label for label, _, _ in last.plan}
@@ -43,36 +46,37 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
     TooManyChips (400)."""
     job = jobs.live_job(plan.job_key)
     held = held_composites(plan)
-    if job is None and not plan.request.refresh:
-        job = recent_failure(plan)
-        if job is not None:
-            return plan_status(plan, held=held, job=job)
-    if job is None:
-        refresh = plan.request.refresh
-        empty = set() if refresh else _empty_keys(plan)
-        missing = [i for i in plan.items if refresh or (i.key not in held and i.key not in empty)]
-        if missing:
-            limit = settings.MAX_CHIPS_PER_REQUEST
-            if len(missing) > limit:
-                raise TooManyChips(len(missing), limit, missing[limit - 1], limit_hint)
-            job, created = jobs.open_job(
-                key=plan.job_key,
-                kind="composite",
-                cache=plan.client,
-                plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
-                total=len(plan.items),
-                done=len(plan.items) - len(missing),
-                errors=dict(plan.failed),
-                owner=dispatch.job_owner(),
-                options={
-                    "lut": plan.request.lut.to_param(),
-                    "empty": sorted(empty),
-                    "refresh": refresh,
-                },
-            )
-            if created:
-                messages = [composite_message(i, refresh=refresh) for i in missing]
-                dispatch.run_composite_job(job, messages)
+    if job is not None:
+        return plan_status(plan, held=held, job=job)
+    last = last_job(plan)
+    if not plan.request.refresh and recent_failure(last) is not None:
+        return plan_status(plan, held=held, job=last)
+    job = last  # the state of a request with nothing to start is its last job's
+    refresh = plan.request.refresh
+    empty = set() if refresh else _empty_keys(last)
+    missing = [i for i in plan.items if refresh or (i.key not in held and i.key not in empty)]
+    if missing:
+        limit = settings.MAX_CHIPS_PER_REQUEST
+        if len(missing) > limit:
+            raise TooManyChips(len(missing), limit, missing[limit - 1], limit_hint)
+        job, created = jobs.open_job(
+            key=plan.job_key,
+            kind="composite",
+            cache=plan.client,
+            plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
+            total=len(plan.items),
+            done=len(plan.items) - len(missing),
+            errors=dict(plan.failed),
+            owner=dispatch.job_owner(),
+            options={
+                "lut": plan.request.lut.to_param(),
+                "empty": sorted(empty),
+                "refresh": refresh,
+            },
+        )
+        if created:
+            messages = [composite_message(i, refresh=refresh) for i in missing]
+            dispatch.run_composite_job(job, messages)
     return plan_status(plan, held=held, job=job)
 
 

@@ -72,6 +72,6 @@ def test_held_composites_answer_in_a_fixed_number_of_queries(
     count, warm = queries(staff_client, url)
     assert warm == done
     # The session and its user, the scenes, their assets, the client's cache, the running
-    # job (none), the held composites, the request's last job (for its empty chips) and
-    # again for its state: 9, however many composites.
-    assert count == 9
+    # job (none), the held composites and the request's last job (its empty chips, a recent
+    # failure, its state): 8, however many composites.
+    assert count == 8
