@@ -108,9 +108,11 @@ _thread: threading.Thread | None = None
 
 @contextlib.contextmanager
 def beating(job_id: uuid.UUID | str) -> Iterator[None]:
-    """Write the job's heartbeat every HEARTBEAT_SECONDS while the block runs."""
+    """Write the job's heartbeat as the block starts (a broker task picked up from the
+    queue says so at once) and every HEARTBEAT_SECONDS while it runs."""
     global _thread
     pk = uuid.UUID(str(job_id))
+    _write([pk])
     with _lock:
         _beating[pk] += 1
         if _thread is None:
@@ -125,6 +127,16 @@ def beating(job_id: uuid.UUID | str) -> Iterator[None]:
                 del _beating[pk]
 
 
+def _write(ids: list[uuid.UUID]) -> None:
+    try:
+        ChipJob.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(
+            heartbeat=timezone.now()
+        )
+    except DatabaseError as exc:  # the database is away: beat again once it is back
+        log.warning("job heartbeat not written: %s", exc)
+        connection.close()
+
+
 def _beat() -> None:
     """The heartbeat thread: one UPDATE a second for all the jobs running here; it ends
     when there are none (the next job starts another)."""
@@ -136,13 +148,7 @@ def _beat() -> None:
                 ids = list(_beating)
             if not ids:
                 return
-            try:
-                ChipJob.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(
-                    heartbeat=timezone.now()
-                )
-            except DatabaseError as exc:  # the database is away: beat again once it is back
-                log.warning("job heartbeat not written: %s", exc)
-                connection.close()
+            _write(ids)
     finally:
         with _lock:
             if _thread is threading.current_thread():

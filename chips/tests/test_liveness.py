@@ -67,6 +67,8 @@ def test_beating_writes_the_heartbeat_while_the_work_runs() -> None:
     job = open_job(liveness.process_owner())
     assert job.heartbeat is None
     with liveness.beating(job.pk):
+        assert ChipJob.objects.get(pk=job.pk).heartbeat is not None  # at once, as work starts
+        ChipJob.objects.filter(pk=job.pk).update(heartbeat=None)
         deadline = time.monotonic() + 10
         while ChipJob.objects.get(pk=job.pk).heartbeat is None:
             assert time.monotonic() < deadline, "no heartbeat written"
