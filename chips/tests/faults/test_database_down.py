@@ -29,8 +29,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 TOKEN = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
 
 
-def get(server: servers.Server, path: str) -> tuple[int, str, Any]:
-    request = urllib.request.Request(server.url(path), headers={"Authorization": f"Basic {TOKEN}"})
+def get(server: servers.Server, path: str, accept: str = "*/*") -> tuple[int, str, Any]:
+    headers = {"Authorization": f"Basic {TOKEN}", "Accept": accept}
+    request = urllib.request.Request(server.url(path), headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
             status, headers, raw = response.status, response.headers, response.read()
@@ -93,11 +94,6 @@ def test_database_down_is_503_on_every_query_path_and_recovers(tmp_path: Path) -
         assert get(server, after["chips"][0])[0] == 200
 
 
-@pytest.mark.xfail(
-    reason="/dump/ answers 500 (HTML) with the database down: DatabaseError -> 503 outside "
-    "DRF (/dump/, the pages) is issue 11's handler work; this passes once it is merged",
-    strict=False,
-)
 def test_database_down_is_503_on_dump(tmp_path: Path) -> None:
     with behind_proxy(tmp_path) as (server, proxy, raw):
         status, _, before = get(server, raw)
@@ -106,5 +102,11 @@ def test_database_down_is_503_on_dump(tmp_path: Path) -> None:
         proxy.down()
         status, kind, body = get(server, dump)
         assert status == 503 and kind.startswith("application/json") and body["error"], body
+        for page in (
+            "/",
+            "/query/chipsByLocation?lon=5&lat=52&start_date=2024-06-01&end_date=2024-06-02",
+        ):
+            status, kind, _ = get(server, page, accept="text/html")
+            assert status == 503 and kind.startswith("text/html"), (page, status, kind)
         proxy.up()
         assert get(server, dump)[0] == 200
