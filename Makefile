@@ -61,7 +61,7 @@ demo: demo-data
 		$(VENV)/bin/celery -A cbmweb worker --loglevel=WARNING --concurrency=2 & \
 		worker=$$!; trap 'kill $$worker' EXIT; \
 	fi; \
-	$(PY) manage.py runserver --noreload --insecure 127.0.0.1:$(PORT)
+	$(PY) manage.py serve_embedded --noreload --insecure 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -183,15 +183,21 @@ def render(results: dict, args: argparse.Namespace, manifest: dict, load: list[f
             f"| {r['riotiler_s'] * 1000:.0f} ms | {r['warm_p50_ms']:.1f} ms "
             f"| {r['warm_p95_ms']:.1f} ms |"
         )
-    goal = [
-        ("cold COG / rio-tiler loop", cog["cold_s"] / cog["riotiler_s"], "<= 1.0"),
-        ("cold JP2 / plain rasterio loop", jp2["cold_s"] / jp2["rasterio_s"], "<= 1.0"),
-    ]
-    lines += ["", "| ratio | value | goal |", "|---|---|---|"]
-    for label, value, target in goal:
-        lines.append(f"| {label} | {value:.2f}x | {target} |")
     worst_warm = max(cog["warm_p50_ms"], jp2["warm_p50_ms"])
-    lines.append(f"| warm p50 (worse layout) | {worst_warm:.1f} ms | <= 20 ms |")
+    goals = [  # (what, measured, its text, goal, moonshot)
+        ("cold COG / rio-tiler loop", cog["cold_s"] / cog["riotiler_s"], "x", 1.0, 0.5),
+        ("cold JP2 / plain rasterio loop", jp2["cold_s"] / jp2["rasterio_s"], "x", 0.8, None),
+        ("warm p50 in-process (worse layout)", worst_warm, " ms", 8.0, 5.0),
+    ]
+    lines += ["", "| ratio | goal | moonshot | measured | met |", "|---|---|---|---|---|"]
+    for label, value, unit, target, moon in goals:
+        met = "yes" if value <= target else "no"
+        if moon is not None and value <= moon:
+            met += " (moonshot too)"
+        lines.append(
+            f"| {label} | <= {target:g}{unit} | {f'<= {moon:g}{unit}' if moon else '-'} "
+            f"| {value:.2f}{unit} | {met} |"
+        )
     lines += ["", "Every round (ms): cold / plain rasterio / rio-tiler.", ""]
     for name, r in (("COG", cog), ("SAFE/JP2", jp2)):
         cols = [r["rounds"][k] for k in ("cold", "rasterio", "riotiler")]

@@ -5,12 +5,13 @@
 
 Ingests the demo archive's COG layout into a bench database (SpatiaLite in
 var/bench-season), picks the point with the most acquisitions over the whole season, serves
-the site with `manage.py runserver` on 127.0.0.1:PORT (no broker: the composite jobs run in
-the server's process, on its cut pool, as in the demo) and opens chipsByLocation for the
-season in Debian's headless Chromium (Playwright), cold (empty cache and store): the time
-from the navigation until every chip's image is loaded. More acquisitions than
-MAX_CHIPS_PER_REQUEST (24): the page asks for them in successive windows. The baseline in
-the same run: the rio-tiler loop of bench/composites.py over the same acquisitions.
+the site as `make demo` does (`manage.py serve_embedded`) on 127.0.0.1:PORT (no broker:
+the composite jobs run in the server's process, on its cut pool, as in the demo) and opens
+chipsByLocation for the season in Debian's headless Chromium (Playwright), cold (empty
+cache and store): the time from the navigation until every chip's image is loaded. More
+acquisitions than MAX_CHIPS_PER_REQUEST (24): the page asks for them in successive
+windows. The baseline in the same run: the rio-tiler loop of bench/composites.py over the
+same acquisitions.
 """
 
 from __future__ import annotations
@@ -91,11 +92,13 @@ def main() -> None:
         (ROOT / "docs" / "benchmarks-season.md").write_text(report)
 
 
-def serve(port: int, work: Path) -> subprocess.Popen[bytes]:
-    """runserver on loopback with the bench's settings (environment set by setup_django)."""
+def serve(port: int, work: Path, command: str = "serve_embedded") -> subprocess.Popen[bytes]:
+    """The site on loopback with the bench's settings (environment set by setup_django),
+    as `make demo` serves it (serve_embedded: runserver on a pool of threads)."""
     env = {**os.environ, "CHIP_STORE": str(work / "store")}
+    manage = [sys.executable, str(ROOT / "manage.py")]
     return subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [*manage, command, "--noreload", "--insecure", f"127.0.0.1:{port}"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -186,8 +189,9 @@ def render(
             f"{manifest.get('size_px', '?')} px per 10 m band); {args.rounds} cold rounds "
             f"after a warm-up, the median. {platform.machine()}, {os.cpu_count()} cores "
             f"shared with other jobs, Python {platform.python_version()}, rasterio "
-            f"{rasterio.__version__}, GDAL {rasterio.__gdal_version__}; `manage.py runserver`, "
-            "no broker, headless Chromium (Playwright). Cold: empty cache and store; the time "
+            f"{rasterio.__version__}, GDAL {rasterio.__gdal_version__}; "
+            "`manage.py serve_embedded` (as `make demo`), no broker, headless Chromium "
+            "(Playwright). Cold: empty cache and store; the time "
             "from the navigation until every chip image is loaded. The page asks for the "
             "window in successive date windows of at most MAX_CHIPS_PER_REQUEST (24) chips.",
             "",

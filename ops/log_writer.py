@@ -133,7 +133,10 @@ class LogWriter:
                 with self._write_lock:
                     rows = self._take()
                     if rows:
-                        self._write(rows)
+                        try:
+                            self._write(rows)
+                        except Exception:  # noqa: BLE001 - a bad row must not stop the writer
+                            logger.exception("%d request log rows not written", len(rows))
         finally:
             connections.close_all()
 
