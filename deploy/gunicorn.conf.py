@@ -37,3 +37,11 @@ errorlog = "-"
 # The client's address as the proxy saw it (X-Forwarded-For) is read by the app itself,
 # from TRUSTED_PROXIES only; gunicorn trusts forwarded headers from loopback alone.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A stopping worker writes the request-log rows it still holds (ops.log_writer).
+    Imported here, in the worker: the master never loads Django."""
+    from ops import log_writer
+
+    log_writer.worker_exit(server, worker)
