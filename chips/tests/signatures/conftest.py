@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from pyproj import Transformer
 from rasterio.features import geometry_mask
+from shapely.geometry.base import BaseGeometry
 
 from chips.models import Scene
 from parcels.models import AoiGrant, Parcel, ParcelDataset
@@ -55,7 +56,7 @@ FIELDS: dict[str, tuple[int, shapely.Polygon]] = {
 }  # fmt: skip
 
 
-def expected_stats(href: str, polygon_native: shapely.Polygon, epsg: int) -> np.ndarray:
+def expected_stats(href: str, polygon_native: BaseGeometry, epsg: int) -> np.ndarray:
     """The valid values of the pixels whose centre lies inside the parcel, read from the
     whole source file (rasterio, geometry_mask on the parcel reprojected with pyproj)."""
     parcel = project(polygon_native, NATIONAL, epsg)
