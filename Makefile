@@ -17,11 +17,12 @@ TEST_DEB_PACKAGES := chromium chromium-driver
 TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/cbmweb
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help setup system-packages venv demo demo-data test lint smoke worker beat bench clean
+.PHONY: help setup system-packages venv demo demo-data test lint smoke fuzz worker beat bench clean
 
 help:
 	@echo "make demo    set up, build the demo archive and parcels, serve http://127.0.0.1:$(PORT)"
 	@echo "make test    set up, then the whole suite on PostGIS and a demo smoke run on SpatiaLite"
+	@echo "make fuzz    schemathesis against a live demo server from /api/schema/ (all checks)"
 	@echo "make worker  start a Celery worker (needs CELERY_BROKER_URL)"
 
 setup: system-packages venv
@@ -74,6 +75,12 @@ test: lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CBMWEB_DEMO=1 TEST_BROKER_URL=$(TEST_BROKER_URL) \
 		$(VENV)/bin/pytest -p no:cacheprovider
 	$(MAKE) smoke
+	$(MAKE) fuzz FUZZ_PHASES=fuzzing FUZZ_EXAMPLES=25  # bounded: ~500 cases, under a minute
+
+# Like smoke, a live server on a throw-away SpatiaLite demo: schemathesis from the published
+# schema, all checks, as demo/demo; zero 5xx and every /query/ error {"error", "param"}.
+fuzz: setup
+	FUZZ_PHASES="$(FUZZ_PHASES)" FUZZ_EXAMPLES="$(FUZZ_EXAMPLES)" bash .ci/fuzz.sh
 
 # The demo path on an embedded SpatiaLite file, in a throw-away folder: set up, serve, ask.
 smoke: setup

@@ -30,7 +30,7 @@ from .errors import (
     QuotaExceeded,
     ServiceError,
 )
-from .negotiation import wants_json
+from .negotiation import is_browser
 
 # In the manner of titiler's DEFAULT_STATUS_CODES: the most specific class listed wins.
 STATUS_CODES: dict[type[ServiceError], int] = {
@@ -69,13 +69,14 @@ def error_response(
     exc: ServiceError, *, request: HttpRequest | None = None, style: Style = "plain"
 ) -> HttpResponse:
     """The answer to `exc`. "api": a DRF Response, rendered by the view's renderer as the
-    rest of the API; "page": the HTML error page for a browser, JSON for scripts; "plain":
+    rest of the API; "page": the HTML error page for a browser (Accept names HTML), JSON for
+    everyone else (`*/*` too); "plain":
     JSON outside DRF."""
     status = status_of(exc)
     response: HttpResponse
     if style == "api":
         response = Response(exc.as_dict(), status=status)
-    elif style == "page" and request is not None and not wants_json(request):
+    elif style == "page" and request is not None and is_browser(request):
         response = _error_page(request, exc, status)
     else:
         response = JsonResponse(exc.as_dict(), status=status)
@@ -126,6 +127,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpRespon
             response.data = {"error": str(detail), "param": "body"}
         else:
             response.data = {"error": str(detail)}
+    request = getattr(context.get("request"), "_request", None)
+    if getattr(context.get("view"), "error_pages", False) and not (
+        isinstance(request, HttpRequest) and is_browser(request)
+    ):
+        # A page's renderer may be the HTML one (format=html): DRF's own errors (401, 405)
+        # still answer JSON to all but browsers, as the page's other errors do.
+        answer = JsonResponse(response.data, status=response.status_code)
+        for name, value in response.items():
+            if name.lower() != "content-type":
+                answer[name] = value
+        return answer
     return response
 
 

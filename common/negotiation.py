@@ -31,6 +31,14 @@ def wants_json(request: HttpRequest) -> bool:
     return asks_json and not types & HTML_TYPES
 
 
+def is_browser(request: HttpRequest) -> bool:
+    """A browser (its Accept names HTML) not asking for JSON: errors answer it the HTML
+    error page. Everyone else, `*/*` included, gets errors as JSON `{"error", "param"}`."""
+    if request.GET.get("format") == "json":
+        return False
+    return bool(_media_types(request.META.get("HTTP_ACCEPT", "")) & HTML_TYPES)
+
+
 class FormatNegotiation(DefaultContentNegotiation):
     """DRF's content negotiation, with `format=<one no renderer has>` a 400 naming `format`
     (DRF answers it with a bare 404)."""

@@ -16,6 +16,13 @@ from common.params import IntParam, ParamField, ParamSerializer
 from parcels.models import AOI_PATTERN, PTYPE_PATTERN
 
 PID_MAX = 64
+# What parse accepts, for the schema: no control character, and one character at least that
+# str.strip() keeps (not a space of any kind).
+PID_PATTERN = (
+    "^[^\\x00-\\x1f]*"
+    "[^\\x00-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    "[^\\x00-\\x1f]*$"
+)
 # What a client may send: aoi is matched after lower-casing.
 AOI_SENT = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"
 
@@ -71,7 +78,9 @@ class PidParam(ParamField, serializers.CharField):
     """A parcel id as the dataset spells it (surrounding spaces are dropped)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_length=1, max_length=PID_MAX, **kwargs)
+        super().__init__(
+            min_length=1, max_length=PID_MAX, validators=[RegexValidator(PID_PATTERN)], **kwargs
+        )
 
     def parse(self, value: str) -> str:
         pid = value.strip()

@@ -9,8 +9,10 @@ from typing import Any
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chips import delivery
@@ -46,6 +48,14 @@ class CompositePage(APIView):
     renderer_classes = PAGE_RENDERERS
     error_pages = True
     http_method_names = ["get", "options"]  # as the function views had it: no HEAD
+
+    # Request, as DRF declares it (its stubs ignore the same override of Django's View).
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        """DRF's OPTIONS metadata, always as JSON: the HTML renderer (format=html) has no
+        template for it."""
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+        return Response(SimpleMetadata().determine_metadata(request, self))
 
 
 @extend_schema(

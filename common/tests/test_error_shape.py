@@ -105,3 +105,12 @@ def test_dump_answers_get_and_head_only(client: Client, method: str) -> None:
     error_of(response, 405)
     assert response["Allow"] == "GET, HEAD"
     assert client.head(url).status_code == 404  # HEAD is served: no such file here
+
+
+@pytest.mark.parametrize("method", ["QUERY", "PROPFIND", "POST"])
+def test_dump_refuses_other_methods_past_csrf(method: str) -> None:
+    """Outside the test client's CSRF exemption too: a 405, not the CSRF 403 page."""
+    client = Client(enforce_csrf_checks=True)
+    url = "/dump/abcdefghijklmnopqrstuv/S2A_MSIL2A_20240601T104031_N0510_R008_T31UFU.B04.tif"
+    response = client.generic(method, url)
+    error_of(response, 405)
