@@ -147,14 +147,19 @@ def build_archive(
                 if "cog" in layouts and level == "L2A":
                     write_item(product, out)
         log(f"{take.key} R{take.relative_orbit:03d} {take.mission}")
-    # Parcels: every field touching any window, in the national CRS.
-    windows = []
-    for crop in site.crops.values():
-        tr = Transformer.from_crs(crop.grid.epsg, NATIONAL_EPSG, always_xy=True)
-        windows.append(shapely.transform(shapely.box(*crop.bounds), _xy_through(tr)))
+    # Parcels: the fields inside every tile's data area (each window; 31UFU's cut by R008's
+    # swath edge), so that each product sees all of every parcel, in the national CRS.
+    to_national = Transformer.from_crs(4326, NATIONAL_EPSG, always_xy=True)
+    areas = [
+        shapely.transform(
+            shapely.Polygon(_footprint(crop, edge if tile == WEDGE_TILE else None)),
+            _xy_through(to_national),
+        )
+        for tile, crop in site.crops.items()
+    ]
     n_parcels = write_parcels(
         layout,
-        shapely.union_all(windows),
+        shapely.intersection_all(areas),
         NATIONAL_EPSG,
         out / "parcels" / "demo_parcels.gpkg",
         prefix=f"{AOI.upper()}-DEMO-",

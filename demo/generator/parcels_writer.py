@@ -16,7 +16,9 @@ LAYER = "parcels"
 def write_parcels(
     layout: fields.FieldLayout, area: shapely.Geometry, epsg: int, path: Path, prefix: str
 ) -> int:
-    """Every crop field that touches `area` (national CRS); returns how many."""
+    """Every crop field inside `area` (national CRS), numbered from the middle of `area`
+    outwards: the first ids (those /query/info offers) are its most central fields.
+    Returns how many."""
     polygons: list[shapely.Geometry] = []
     names: list[str] = []
     codes: list[int] = []
@@ -25,11 +27,19 @@ def write_parcels(
         if cover >= len(fields.CROPS):
             continue
         poly = shapely.Polygon(layout.cell_polygon(cell))
-        if not poly.intersects(area):
+        if not poly.within(area):
             continue
         polygons.append(poly)
         names.append(fields.CROPS[cover][0])
         codes.append(fields.CROPS[cover][1])
+    middle = shapely.centroid(area)
+    order = sorted(
+        range(len(polygons)),
+        key=lambda i: float(shapely.distance(shapely.centroid(polygons[i]), middle)),
+    )
+    polygons = [polygons[i] for i in order]
+    names = [names[i] for i in order]
+    codes = [codes[i] for i in order]
     pids = np.array([f"{prefix}{i + 1:05d}" for i in range(len(polygons))], dtype=object)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():

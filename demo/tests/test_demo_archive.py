@@ -224,7 +224,7 @@ def test_parcels_geopackage(demo_archive: Path) -> None:
     layer = DataSource(str(demo_archive / "parcels" / "demo_parcels.gpkg"))["parcels"]
     assert layer.srs.srid == 28992
     assert {"pid", "crop_name", "crop_code"} <= set(layer.fields)
-    assert len(layer) > 100
+    assert len(layer) > 50  # the fields inside every tile's data (test_demo_coverage.py)
     pids = layer.get_fields("pid")
     assert len(set(pids)) == len(pids) and all(isinstance(p, str) for p in pids)
     assert "Mais, snij-" in set(layer.get_fields("crop_name"))
