@@ -30,8 +30,8 @@ TOKEN = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
 
 
 def get(server: servers.Server, path: str, accept: str = "*/*") -> tuple[int, str, Any]:
-    headers = {"Authorization": f"Basic {TOKEN}", "Accept": accept}
-    request = urllib.request.Request(server.url(path), headers=headers)
+    sent = {"Authorization": f"Basic {TOKEN}", "Accept": accept}
+    request = urllib.request.Request(server.url(path), headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
             status, headers, raw = response.status, response.headers, response.read()
