@@ -13,13 +13,15 @@ import numpy as np
 import pytest
 import shapely
 from django.contrib.auth.models import User
+from django.contrib.gis.geos import GEOSGeometry
 from django.core.management import call_command
 from django.test import Client
+from pyproj import Transformer
 
 from chips.models import Scene
 from chips.signatures.series import season_scenes
 from chips.tests.signatures.conftest import expected_stats
-from parcels.models import AoiGrant, Parcel
+from parcels.models import AoiGrant, Parcel, ParcelDataset
 from testing.auth import BasicAuth
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -38,14 +40,35 @@ def load(archive: Path, layout: str, alice: User) -> dict:
 
 
 def wedge_parcel() -> tuple[Parcel, Scene]:
-    """A parcel cut by the R008 swath edge: a wedge scene's footprint holds part of it."""
+    """A parcel cut by the R008 swath edge: a wedge scene's footprint holds part of it. The
+    demo's own fields lie inside every tile's data (issue 11), so the test adds one: a
+    120 m square on the swath edge, where a full-coverage scene of the tile has data."""
     wedges = Scene.objects.filter(tile="31UFU", relative_orbit=8, level="LEVEL2A")
+    full = Scene.objects.filter(tile="31UFU", level="LEVEL2A").exclude(relative_orbit=8).first()
+    assert full is not None
+    dataset = ParcelDataset.objects.get()
+    to_native = Transformer.from_crs(4326, dataset.srid, always_xy=True)
     for scene in wedges:
-        edge = scene.footprint.boundary
-        parcel = Parcel.objects.select_related("dataset").filter(geom__intersects=edge).first()
-        if parcel is not None and not scene.footprint.contains(parcel.geom):
-            return parcel, scene
-    raise AssertionError("no parcel on the swath edge")
+        edge = shapely.from_wkt(scene.footprint.boundary.wkt)
+        inner = shapely.from_wkt(full.footprint.buffer(-0.01).wkt)  # away from tile edges
+        swath_edge = edge.intersection(inner)
+        if swath_edge.is_empty:
+            continue
+        lon, lat = swath_edge.interpolate(0.5, normalized=True).coords[0]
+        x, y = to_native.transform(lon, lat)
+        square = shapely.box(x - 60, y - 60, x + 60, y + 60)
+        wgs84 = shapely.transform(
+            square,
+            lambda xy: np.column_stack(to_native.transform(*xy.T, direction="INVERSE")),
+        )
+        geom = GEOSGeometry(shapely.to_wkt(shapely.MultiPolygon([wgs84])), srid=4326)
+        parcel = Parcel.objects.create(
+            dataset=dataset, pid="WEDGE-EDGE", crop_name="test", crop_code="0",
+            area=14_400, centroid=geom.centroid, geom=geom,
+            geom_native=shapely.to_wkb(square),
+        )  # fmt: skip
+        return Parcel.objects.select_related("dataset").get(pk=parcel.pk), scene
+    raise AssertionError("no wedge scene with a swath edge inside the tile")
 
 
 @pytest.mark.parametrize("layout", ["cog", "safe"])
