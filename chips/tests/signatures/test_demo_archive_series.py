@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import shapely
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.management import call_command
 from django.test import Client
 from pyproj import Transformer
@@ -57,11 +57,9 @@ def wedge_parcel() -> tuple[Parcel, Scene]:
         lon, lat = swath_edge.interpolate(0.5, normalized=True).coords[0]
         x, y = to_native.transform(lon, lat)
         square = shapely.box(x - 60, y - 60, x + 60, y + 60)
-        wgs84 = shapely.transform(
-            square,
-            lambda xy: np.column_stack(to_native.transform(*xy.T, direction="INVERSE")),
-        )
-        geom = GEOSGeometry(shapely.to_wkt(shapely.MultiPolygon([wgs84])), srid=4326)
+        to_wgs84 = Transformer.from_crs(dataset.srid, 4326, always_xy=True)
+        ring = [to_wgs84.transform(px, py) for px, py in square.exterior.coords]
+        geom = MultiPolygon(Polygon(ring), srid=4326)
         parcel = Parcel.objects.create(
             dataset=dataset, pid="WEDGE-EDGE", crop_name="test", crop_code="0",
             area=14_400, centroid=geom.centroid, geom=geom,
