@@ -78,3 +78,40 @@ def pick_point(manifest: dict[str, Any], n: int) -> tuple[float, float, dt.date,
     first = scenes[0].sensing_time.astimezone(dt.UTC).date()
     last = scenes[-1].sensing_time.astimezone(dt.UTC).date()
     return lon, lat, first, last, scenes
+
+
+BENCH_PASSWORD = "bench-password"  # noqa: S105 - a throw-away benchmark user
+
+
+def bench_user(*, staff: bool = False, password: str = BENCH_PASSWORD) -> dict[str, str]:
+    """The benchmark's user (made or reset), and its HTTP Basic header."""
+    import base64
+
+    from django.contrib.auth.models import User
+
+    user, _ = User.objects.get_or_create(username="bench")
+    user.set_password(password)
+    user.is_staff = staff
+    user.save()
+    token = base64.b64encode(f"bench:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def composite_windows(scenes: list[Any], lon: float, lat: float) -> list[list[Any]]:
+    """Per scene, the ChipSpecs of the B08/B04/B03 windows a 1280 m composite reads."""
+    from chips import planning
+    from chips.models import Asset
+
+    return [
+        [
+            planning.plan_chip(
+                scene=scene,
+                asset=Asset.objects.get(scene=scene, band=band),
+                lon=lon,
+                lat=lat,
+                chipsize=1280,
+            )
+            for band in ("B08", "B04", "B03")
+        ]
+        for scene in scenes
+    ]

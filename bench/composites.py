@@ -20,7 +20,6 @@ Methods alternate within each round; the median round is reported.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import platform
 import shutil
@@ -32,7 +31,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH, ingest, load_archive, pick_point, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH,
+    bench_user,
+    composite_windows,
+    ingest,
+    load_archive,
+    pick_point,
+    setup_django,
+)
 
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
 
@@ -63,35 +70,16 @@ def main() -> None:
 def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[str, Any]:
     import numpy as np
     from django.conf import settings
-    from django.contrib.auth.models import User
     from django.test import Client
 
-    from chips import planning
     from chips.cache import flush_cache
-    from chips.models import Asset
     from chips.raster import extract
 
     ingest(layout, args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)
     n = len(scenes)
-    windows = [
-        [
-            planning.plan_chip(
-                scene=scene,
-                asset=Asset.objects.get(scene=scene, band=band),
-                lon=lon,
-                lat=lat,
-                chipsize=1280,
-            )
-            for band in ("B08", "B04", "B03")
-        ]
-        for scene in scenes
-    ]
-    user, _ = User.objects.get_or_create(username="bench")
-    user.set_password("bench-password")
-    user.is_staff = True
-    user.save()
-    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
+    windows = composite_windows(scenes, lon, lat)
+    auth = bench_user(staff=True)
     client = Client()
     where = f"lon={lon}&lat={lat}&start_date={start}&end_date={end}&chipsize=1280"
     page_url = f"/query/chipsByLocation?{where}"

@@ -15,7 +15,6 @@ p50 / p95 of each, and the ratios the goals are stated in.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import platform
 import sys
@@ -28,7 +27,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH, ingest, load_archive, pick_point, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH,
+    bench_user,
+    ingest,
+    load_archive,
+    pick_point,
+    setup_django,
+)
 from bench.season_page import serve, wait_up  # noqa: E402
 
 
@@ -47,14 +53,10 @@ def main() -> None:
     setup_django(work)
     manifest = load_archive(args.archive)
     ingest("cog", args.archive)
-    from django.contrib.auth.models import User
 
     lon, lat, start, end, scenes = pick_point(manifest, 24)
-    user, _ = User.objects.get_or_create(username="bench")
-    user.set_password("bench-password")
-    user.save()
+    auth = bench_user()
     base = f"http://127.0.0.1:{args.port}"
-    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
     urls = {
         "warm raw chips (24)": (
             f"{base}/query/rawChipByLocation?lon={lon}&lat={lat}&start_date={start}"

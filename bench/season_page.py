@@ -32,7 +32,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH, ingest, load_archive, pick_point, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH,
+    bench_user,
+    composite_windows,
+    ingest,
+    load_archive,
+    pick_point,
+    setup_django,
+)
 from bench.composites import riotiler_loop  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,29 +60,9 @@ def main() -> None:
     manifest = load_archive(args.archive)
     ingest("cog", args.archive)
 
-    from django.contrib.auth.models import User
-
-    from chips import planning
-    from chips.models import Asset
-
     lon, lat, start, end, scenes = pick_point(manifest, 10_000)
-    user, _ = User.objects.get_or_create(username="bench")
-    user.set_password("bench-password")
-    user.is_staff = True
-    user.save()
-    windows = [
-        [
-            planning.plan_chip(
-                scene=scene,
-                asset=Asset.objects.get(scene=scene, band=band),
-                lon=lon,
-                lat=lat,
-                chipsize=1280,
-            )
-            for band in ("B08", "B04", "B03")
-        ]
-        for scene in scenes
-    ]
+    bench_user(staff=True)
+    windows = composite_windows(scenes, lon, lat)
     url = (
         f"http://127.0.0.1:{args.port}/query/chipsByLocation?lon={lon}&lat={lat}"
         f"&start_date={start}&end_date={end}&chipsize=1280"

@@ -14,7 +14,6 @@ Rounds alternate the set-ups; the median round is reported.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import shutil
 import signal
@@ -100,11 +99,10 @@ def main() -> None:
 
     django.setup()
 
-    from django.contrib.auth.models import User
     from django.test import Client
     from kombu import pools
 
-    from bench.common import ingest, load_archive, pick_point
+    from bench.common import bench_user, ingest, load_archive, pick_point
     from chips.cache import flush_cache
     from chips.raster import extract
     from chips.tasks import cut_scene_chips
@@ -112,10 +110,7 @@ def main() -> None:
     manifest = load_archive(args.archive)
     ingest("safe", args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)
-    user, _ = User.objects.get_or_create(username="bench")
-    user.set_password("bench-password")
-    user.save()
-    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-password").decode()}
+    auth = bench_user()
     url = (
         f"/query/rawChipByLocation?lon={lon}&lat={lat}&start_date={start}&end_date={end}"
         f"&band=B04&chipsize=1280"
