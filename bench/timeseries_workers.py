@@ -2,10 +2,14 @@
 
     DATABASE_URL=postgis://... .venv/bin/python bench/timeseries_workers.py [--rounds 2]
 
-Runs on the bench database bench/timeseries.py leaves (the demo parcels and the last
-layout it ingested, SAFE/JP2). Each worker is one prefork child with one decode thread
+Runs on the one dataset of the bench database named by DATABASE_URL: the one
+bench/timeseries.py leaves (the demo parcels, SAFE/JP2 last) or bench/timeseries_bulk.py's
+(100,000 parcels, COG). Each worker is one prefork child with one decode thread
 (CHIP_DECODE_THREADS=1: a one-core machine, as bench/workers.py); the workers are started
-before the clock starts. Rounds alternate 1 and 2 workers; medians reported.
+before the clock starts. Rounds alternate 1 and 2 workers; medians reported. Each round
+also counts where the machine's CPU went: the workers' own processes (their CPU times,
+read when they exit) and everything else (the database's backends, the broker, this
+command) from /proc/stat.
 """
 
 from __future__ import annotations
@@ -21,6 +25,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_seconds() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def main() -> None:
@@ -45,6 +61,7 @@ def main() -> None:
     dataset = ParcelDataset.objects.get()
     store = ROOT / "var" / "bench-ts" / "worker-store"
     times: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     rows = 0
     load = [os.getloadavg()[0]]
     for _ in range(args.rounds):
@@ -57,6 +74,7 @@ def main() -> None:
 
             extract_scene_signatures.app.conf.task_default_queue = queue
             procs = start_workers(count, broker=args.broker, queue=queue, store=store)
+            before_busy, before_children = busy_seconds(), children_seconds()
             try:
                 t = time.perf_counter()
                 out = io.StringIO()
@@ -65,6 +83,8 @@ def main() -> None:
                 times[count].append(time.perf_counter() - t)
             finally:
                 stop_workers(procs)
+            workers_cpu = children_seconds() - before_children
+            cpu[count].append((workers_cpu, busy_seconds() - before_busy - workers_cpu))
             rows = Signature.objects.count()
             load.append(os.getloadavg()[0])
     one, two = statistics.median(times[1]), statistics.median(times[2])
@@ -72,6 +92,9 @@ def main() -> None:
     print(f"1 worker: {one:.1f} s ({rows / one:,.0f} rows/s); 2 workers: {two:.1f} s "
           f"({rows / two:,.0f} rows/s): {one / two:.2f}x")  # fmt: skip
     print("rounds:", {k: [round(v, 1) for v in vs] for k, vs in times.items()})
+    for count, spent in cpu.items():
+        print(f"{count} worker(s), CPU s per round (workers, everything else): "
+              + ", ".join(f"({w:.0f}, {o:.0f})" for w, o in spent))  # fmt: skip
     print("load:", ", ".join(f"{x:.2f}" for x in load))
 
 

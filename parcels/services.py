@@ -75,7 +75,7 @@ def parcels_import(
         if old.exists():
             if not replace:
                 raise DatasetExists(f"dataset {aoi} {year} {ptype!r} exists; use --replace")
-            # Parcels have no dependants, so Django deletes them in one DELETE statement.
+            # Django deletes the parcels and their signature rows (chips' Signature) too.
             old.delete()
         dataset = ParcelDataset.objects.create(
             aoi=aoi,

@@ -6,9 +6,11 @@ rows recorded by bulk upsert. Runs others may join are keyed rows (SignatureRun)
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import shapely
@@ -19,7 +21,8 @@ from pyproj import Transformer
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Scene
 from chips.raster.zonal import BandStats, band_stats, scene_stats
-from chips.raster.zonal_bulk import bulk_band_stats, overlapping
+from chips.raster.zonal_bulk import bulk_band_table, overlapping
+from chips.signatures import store
 from chips.signatures.models import Signature, SignatureExtraction, SignatureRun
 from parcels.models import Parcel, ParcelDataset
 
@@ -37,6 +40,14 @@ def in_crs(polygon: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
         return polygon
     tr = selection.transformer(src, dst)
     return shapely.transform(polygon, lambda xy: _through(tr, xy))
+
+
+def in_crs_all(polygons: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """Many polygons in another CRS: one pyproj call for all their coordinates."""
+    if src == dst:
+        return polygons
+    tr = selection.transformer(src, dst)
+    return shapely.transform(polygons, lambda xy: _through(tr, xy))
 
 
 def _through(tr: Transformer, xy: np.ndarray) -> np.ndarray:
@@ -107,6 +118,25 @@ def dataset_parcels(dataset: ParcelDataset, scene: Scene) -> list[tuple[int, byt
     return [(pk, bytes(wkb)) for pk, wkb in rows.order_by("pk").values_list("pk", "geom_native")]
 
 
+def dataset_overlaps(dataset: ParcelDataset) -> frozenset[int]:
+    """The dataset's parcels whose interior meets another's (their pks), found once per
+    import and process: every scene task of a dataset asks, and the answer depends on the
+    parcels alone (found in their own CRS; a reprojection keeps who overlaps whom)."""
+    return _overlaps(dataset.pk, f"{dataset.imported_at.isoformat()}:{dataset.parcel_count}")
+
+
+@functools.lru_cache(maxsize=4)
+def _overlaps(dataset_id: int, version: str) -> frozenset[int]:
+    rows = Parcel.objects.filter(dataset_id=dataset_id).values_list("pk", "geom_native")
+    pks, wkbs = [], []
+    for pk, wkb in rows.iterator(chunk_size=20000):
+        pks.append(pk)
+        wkbs.append(bytes(wkb))
+    if not pks:
+        return frozenset()
+    return frozenset(pks[i] for i in overlapping(list(shapely.from_wkb(wkbs))))
+
+
 def extract_scene(dataset_id: int, scene_id: int, bands: Sequence[str]) -> SignatureExtraction:
     """Every parcel of the dataset the scene covers, every band asked (those the scene
     has): one label raster per band grid, each band file read once. The rows and the
@@ -115,25 +145,38 @@ def extract_scene(dataset_id: int, scene_id: int, bands: Sequence[str]) -> Signa
     dataset = ParcelDataset.objects.get(pk=dataset_id)
     scene = Scene.objects.get(pk=scene_id)
     parcels = dataset_parcels(dataset, scene)
-    native = [shapely.from_wkb(wkb) for _pk, wkb in parcels]
-    polygons = [in_crs(p, dataset.srid, scene.epsg) for p in native]
+    ids = [pk for pk, _wkb in parcels]
+    polygons = in_crs_all(shapely.from_wkb([wkb for _pk, wkb in parcels]), dataset.srid, scene.epsg)
     # Parcels overlapping another cannot share one label raster: one by one instead.
-    alone = overlapping(polygons) if polygons else set()
-    together = [i for i in range(len(polygons)) if i not in alone]
+    overlaps = dataset_overlaps(dataset)
+    alone = [i for i, pk in enumerate(ids) if pk in overlaps]
+    lone = set(alone)
+    together = [i for i in range(len(polygons)) if i not in lone]
     key = f"d{dataset_id}:{scene.tile}:{scene.epsg}"
-    rows: list[Signature] = []
+    together_ids = [ids[i] for i in together]
+    # Statistics first (columns are small), rows made while they are written.
+    tables = []
     files = scene_files(scene_id, bands)
     for band, href in sorted(files.items()):
-        stats = bulk_band_stats(href, band, key, [polygons[i] for i in together])
-        rows += [signature(parcels[i][0], scene, s) for i, s in zip(together, stats, strict=True)]
-        rows += [signature(parcels[i][0], scene, band_stats(href, band, polygons[i]))
-                 for i in sorted(alone)]  # fmt: skip
+        table = bulk_band_table(href, band, key, list(polygons[together]))
+        one_by_one = [store.stats_row(ids[i], scene, band_stats(href, band, polygons[i]))
+                      for i in alone]  # fmt: skip
+        tables.append((table, one_by_one))
+
+    # Parcel by parcel (its bands together): the (parcel, sensing_time) and unique
+    # indexes then take a parcel's rows on one page, about a third less insert time than
+    # band by band.
+    def rows() -> Iterator[store.Row]:
+        per_band = [store.table_rows(together_ids, scene, table) for table, _one in tables]
+        yield from itertools.chain.from_iterable(zip(*per_band, strict=True))
+        yield from itertools.chain.from_iterable(zip(*(one for _t, one in tables), strict=True))
+
     with transaction.atomic():
-        record(rows)
+        written = store.insert_scene(rows)
         mark, _ = SignatureExtraction.objects.update_or_create(
             dataset=dataset,
             scene=scene,
-            defaults={"bands": sorted(bands), "parcels": len(parcels), "rows": len(rows),
+            defaults={"bands": sorted(bands), "parcels": len(parcels), "rows": written,
                       "seconds": time.perf_counter() - started},
         )  # fmt: skip
     return mark

@@ -19,10 +19,23 @@ class Signature(models.Model):
     bands (SCL) carry count and hist only; the other statistics are null there."""
 
     # No separate FK index: the (parcel, sensing_time) index starts with parcel_id.
-    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint on either key (db_constraint=False): PostgreSQL checks a
+    # deferred foreign key row by row at commit, a third of a bulk task's database time
+    # (docs/benchmarks-bulk.md). Deleting a parcel or a scene through Django still deletes
+    # its rows (on_delete=CASCADE is Django's), and a bulk task's rows are committed with
+    # its SignatureExtraction mark, whose keys are constrained: a task whose dataset or
+    # scene was deleted meanwhile commits nothing. The rows are derived data, recomputed
+    # from the archive at will.
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # Indexed below ("one scene's parcels"), not by the FK itself.
     scene = models.ForeignKey(
-        Scene, on_delete=models.CASCADE, related_name="signatures", db_index=False
+        Scene,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        db_index=False,
+        db_constraint=False,
     )
     band = models.CharField(max_length=3)
     # The scene's sensing time, copied so "one parcel's season" is one index range scan.

@@ -67,6 +67,12 @@ class ParcelTimeSeriesQuery(ParcelParams):
         "are clear (classes 4 5 6 7 by default)",
     )
 
+    def check_plevel(self, value: str, values: dict[str, Any]) -> str:
+        # The SCL band exists in L2A products only: an L1C class histogram has no source.
+        if values["tstype"] == "scl" and value != "LEVEL2A":
+            raise BadParameter("tstype=scl needs the SCL band: plevel=LEVEL2A", param="plevel")
+        return value
+
     def check_band(self, value: str | None, values: dict[str, Any]) -> str | None:
         return None if value is None else parse_band(value, values["level"])
 

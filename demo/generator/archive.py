@@ -74,14 +74,20 @@ def build_archive(
     size: int = 512,
     start: date = date(2024, 4, 1),
     end: date = date(2024, 9, 30),
+    field_scale: float = 1.0,
+    parcels_in: str = "every",
     log: Callable[[str], None] = lambda _: None,
 ) -> dict:
-    """Write the archive under out and return the demo.json manifest."""
+    """Write the archive under out and return the demo.json manifest. `field_scale` < 1
+    makes smaller and so more fields (the bulk benchmark's 100,000 parcels); `parcels_in`
+    "every" keeps the fields inside every tile's data area (each product sees all of every
+    parcel: the demo's examples), "any" those inside some tile's (a national dataset as
+    the scenes see it: each covers a part)."""
     layouts = tuple(layouts)
     out.mkdir(parents=True, exist_ok=True)
     site = Site(size)
     bbox = site.ground_bbox_national()
-    layout = fields.make_layout(bbox, _rng(seed, "fields"))
+    layout = fields.make_layout(bbox, _rng(seed, "fields"), field_scale)
     to_nat = Transformer.from_crs(32631, NATIONAL_EPSG, always_xy=True)
     (ax, ay), (bx, by) = site.swath_edge_zone31()
     edge = (to_nat.transform(ax, ay), to_nat.transform(bx, by))
@@ -113,7 +119,8 @@ def build_archive(
                 scl[res] = scene_pixels.scene_classes(grounds[tile, res], spectra, skies[res])
                 scl[res][nodata[res]] = 0
             cloud, nodata_pct, pct = _scl_stats(scl[20])
-            for level in ("L2A", "L1C"):
+            # The COG layout holds L2A only: L1C pixels are made for SAFE products alone.
+            for level in ("L2A", "L1C") if "safe" in layouts else ("L2A",):
                 rng = _rng(seed, "noise", level, tile, take.key)
                 wanted = (
                     [(b, r) for r, bands in scene_pixels.L2A_FILES.items() for b in bands]
@@ -147,8 +154,8 @@ def build_archive(
                 if "cog" in layouts and level == "L2A":
                     write_item(product, out)
         log(f"{take.key} R{take.relative_orbit:03d} {take.mission}")
-    # Parcels: the fields inside every tile's data area (each window; 31UFU's cut by R008's
-    # swath edge), so that each product sees all of every parcel, in the national CRS.
+    # Parcels: the fields inside every (or some) tile's data area (each window; 31UFU's cut
+    # by R008's swath edge), in the national CRS.
     to_national = Transformer.from_crs(4326, NATIONAL_EPSG, always_xy=True)
     areas = [
         shapely.transform(
@@ -159,7 +166,7 @@ def build_archive(
     ]
     n_parcels = write_parcels(
         layout,
-        shapely.intersection_all(areas),
+        shapely.intersection_all(areas) if parcels_in == "every" else shapely.union_all(areas),
         NATIONAL_EPSG,
         out / "parcels" / "demo_parcels.gpkg",
         prefix=f"{AOI.upper()}-DEMO-",
@@ -178,6 +185,8 @@ def build_archive(
         "seed": seed,
         "size_px": size,
         "layouts": list(layouts),
+        "field_scale": field_scale,
+        "parcels_in": parcels_in,
     }
     (out / "demo.json").write_text(json.dumps(manifest, indent=2))
     return manifest

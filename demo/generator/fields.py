@@ -89,13 +89,19 @@ class FieldLayout:
 _KEY_STRIDE = 1.0e7
 
 
-def make_layout(bbox: tuple[float, float, float, float], rng: np.random.Generator) -> FieldLayout:
-    """Fields covering bbox (national CRS, with room to spare for the rotation)."""
+def make_layout(
+    bbox: tuple[float, float, float, float], rng: np.random.Generator, scale: float = 1.0
+) -> FieldLayout:
+    """Fields covering bbox (national CRS, with room to spare for the rotation). `scale`
+    shrinks the fields' sides (1: blocks of about 12 ha, 0.3: about 1 ha, the size of small
+    farm parcels), the ditches staying 8 m."""
     w, s, e, n = bbox
     origin = ((w + e) / 2, (s + n) / 2)
     angle = math.radians(rng.uniform(15, 35))
     half = math.hypot(e - w, n - s) / 2 + 100
-    widths = rng.uniform(280, 700, size=int(2 * half / 280) + 2)
+    low_u, high_u = 280 * scale, 700 * scale
+    low_v, high_v = 110 * scale, 420 * scale
+    widths = rng.uniform(low_u, high_u, size=int(2 * half / low_u) + 2)
     u_edges = np.concatenate([[-half], -half + np.cumsum(widths)])
     u_edges = u_edges[: np.searchsorted(u_edges, half) + 1]
     keys: list[np.ndarray] = []
@@ -105,7 +111,7 @@ def make_layout(bbox: tuple[float, float, float, float], rng: np.random.Generato
     v1s: list[np.ndarray] = []
     total = 0
     for col in range(len(u_edges) - 1):
-        lengths = rng.uniform(110, 420, size=int(2 * half / 110) + 2)
+        lengths = rng.uniform(low_v, high_v, size=int(2 * half / low_v) + 2)
         edges = np.concatenate([[-half], -half + np.cumsum(lengths)])
         edges = edges[: np.searchsorted(edges, half) + 1]
         starts.append(total)

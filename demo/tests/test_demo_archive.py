@@ -285,3 +285,33 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
     assert a.read_bytes() == b.read_bytes()
     with rasterio.open(a) as sa, rasterio.open(c) as sc:
         assert (sa.read(1) != sc.read(1)).any()
+
+
+def test_smaller_fields_and_parcels_in_any_tile(tmp_path: Path) -> None:
+    """What the bulk benchmark builds: --field-scale makes smaller fields, --parcels-in
+    any keeps those inside some tile's data (each product then covers a part of them)."""
+
+    def parcels(
+        name: str, field_scale: float = 1.0, parcels_in: str = "every"
+    ) -> tuple[list[BaseGeometry], dict]:
+        manifest = build_archive(tmp_path / name, layouts=("cog",), size=360,
+                                 start=date(2024, 6, 3), end=date(2024, 6, 3),
+                                 field_scale=field_scale, parcels_in=parcels_in)  # fmt: skip
+        layer = DataSource(str(tmp_path / name / manifest["parcels"]))[0]
+        return [shapely.from_wkt(f.geom.wkt) for f in layer], manifest
+
+    every, _ = parcels("every")
+    small, manifest = parcels("small", field_scale=0.5, parcels_in="any")
+    assert manifest["field_scale"] == 0.5 and manifest["parcels_in"] == "any"
+    # Sides halved: a quarter of the area (ditches aside), so several times as many.
+    assert np.mean([p.area for p in small]) < 0.4 * np.mean([p.area for p in every])
+    assert len(small) > 4 * len(every)
+    # Each parcel lies inside the data of at least one product, not always of all three.
+    to_national = Transformer.from_crs(4326, 28992, always_xy=True)
+    footprints = []
+    for item in (tmp_path / "small" / "cog").rglob("*.json"):
+        ring = json.loads(item.read_text())["geometry"]["coordinates"][0]
+        footprints.append(shapely.Polygon([to_national.transform(x, y) for x, y in ring]))
+    inside = [sum(f.buffer(1).contains(p) for f in footprints) for p in small]
+    assert min(inside) >= 1
+    assert min(inside) < len(footprints)

@@ -18,6 +18,7 @@ from django.test import Client
 from chips.models import Scene, Signature, SignatureExtraction
 from chips.signatures import compute
 from chips.tests.signatures.conftest import expected_stats
+from parcels.models import Parcel
 from testing.auth import BasicAuth
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,31 @@ def test_admin_shows_how_far_extraction_has_gone(
     # 7 scenes over the parcels in 2024, 3 of them (June 1 and 4) extracted.
     assert values["scenes"] == "7" and values["extracted"] == "3", cells
     assert values["rows"] == str(rows) and rows > 0
+
+
+def test_rows_already_there_are_updated_not_duplicated(
+    archive: dict[str, Scene], parcels: dict[str, shapely.Polygon]
+) -> None:
+    # One parcel's B04 row recorded first (as a parcelTimeSeries request does), with a
+    # wrong value: the bulk COPY meets it, stops, and the upsert writes every row.
+    parcel = Parcel.objects.get(pid="inA")
+    scene = next(
+        s for s in Scene.objects.order_by("sensing_time")
+        if expected_stats(s.assets.get(band="B04").href, parcels["inA"], s.epsg).size
+    )  # fmt: skip
+    assert compute.parcel_scene(parcel.pk, scene.pk, ["B04"]) == 1
+    Signature.objects.filter(parcel=parcel, scene=scene).update(mean=-1.0)
+    run("--aoi", "zz", "--year", "2024", "--bands", "B04,SCL")
+    assert Signature.objects.filter(parcel=parcel, scene=scene, band="B04").count() == 1
+    row = Signature.objects.get(parcel=parcel, scene=scene, band="B04")
+    values = expected_stats(scene.assets.get(band="B04").href, parcels["inA"], scene.epsg)
+    assert row.count == values.size
+    assert row.mean == pytest.approx(values.astype(np.float64).mean(), abs=1e-6)
+    # Every scene's rows, once each: as many as a run on an empty store gives.
+    keys = list(Signature.objects.values_list("parcel_id", "scene_id", "band"))
+    assert len(keys) == len(set(keys))
+    total = len(keys)
+    Signature.objects.all().delete()
+    SignatureExtraction.objects.all().delete()
+    run("--aoi", "zz", "--year", "2024", "--bands", "B04,SCL")
+    assert Signature.objects.count() == total

@@ -219,6 +219,9 @@ def test_access_and_bad_parameters(
         assert answer["param"] == "tstype"
     assert series(client, auth, "pid=inA&min_clear=101", status=400).json()["param"] == "min_clear"
     assert series(client, auth, "pid=inA&band=B99", status=400).json()["param"] == "band"
+    # L1C products have no SCL band: a class histogram of them is a bad request, not [].
+    scl_l1c = series(client, auth, "pid=inA&tstype=scl&plevel=LEVEL1C", status=400).json()
+    assert scl_l1c["param"] == "plevel"
     assert series(client, auth, "pid=nope", status=404).json()["param"] == "pid"
     # bob has no grant: 403 for a parcel that exists and for one that does not, alike.
     there = series(client, basic(bob.username), "pid=inA", status=403).json()

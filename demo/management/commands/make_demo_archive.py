@@ -46,6 +46,18 @@ class Command(BaseCommand):
         parser.add_argument("--start", type=_date, default=None)
         parser.add_argument("--end", type=_date, default=None)
         parser.add_argument("--small", action="store_true", help="480 px, June 1-28 2024")
+        parser.add_argument(
+            "--field-scale",
+            type=float,
+            default=1.0,
+            help="field side factor (default 1: ~12 ha blocks; 0.3: ~1 ha parcels)",
+        )
+        parser.add_argument(
+            "--parcels-in",
+            choices=("every", "any"),
+            default="every",
+            help="keep the fields inside every tile's data area (default) or inside any",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         # The types add_arguments gives them; None where not given.
@@ -64,6 +76,10 @@ class Command(BaseCommand):
             raise CommandError("--size must be 60..10980 pixels")
         if extent.end < extent.start:
             raise CommandError("--end is before --start")
+        field_scale = float(opts["field_scale"])
+        # Below 0.1 a field (28 m wide) is mostly its 8 m ditches.
+        if not 0.1 <= field_scale <= 4:
+            raise CommandError("--field-scale must be 0.1..4")
         layouts = ("safe", "cog") if layout == "both" else (layout,)
         began = time.monotonic()
         manifest = build_archive(
@@ -73,6 +89,8 @@ class Command(BaseCommand):
             size=extent.size,
             start=extent.start,
             end=extent.end,
+            field_scale=field_scale,
+            parcels_in=opts["parcels_in"],
             log=lambda line: self.stdout.write(line),
         )
         self.stdout.write(

@@ -1,0 +1,133 @@
+"""How a scene's rows for a whole dataset reach the signature table: as plain tuples made
+from the statistics' columns (no model instance per row), on PostgreSQL by COPY (straight
+into the table, or into a temporary table and one INSERT ... ON CONFLICT when some are
+there already), elsewhere (the SpatiaLite demo) by the ORM's bulk upsert. A bulk task
+writes hundreds of thousands of rows: building and compiling a model instance for each
+cost more than computing its statistics (docs/benchmarks-bulk.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg.errors import UniqueViolation
+
+from chips.catalogue.models import Scene
+from chips.raster.zonal import BandStats
+from chips.raster.zonal_bulk import StatsTable
+from chips.signatures.models import Signature
+
+# The table's columns as a row tuple holds them (the unique key first).
+COLUMNS = ("parcel_id", "scene_id", "band", "sensing_time", "count", "mean", "std", "min",
+           "p25", "p50", "p75", "max", "hist", "computed_at")  # fmt: skip
+KEY = ("parcel_id", "scene_id", "band")
+UPSERT_BATCH = 5000
+LOAD_TABLE = "signature_load"
+
+Row = tuple[Any, ...]
+
+
+def hist_json(hist: dict[int, int] | None) -> str | None:
+    """The histogram as the JSONField stores it: class codes as keys, in order."""
+    if hist is None:
+        return None
+    return json.dumps({str(k): v for k, v in sorted(hist.items())})
+
+
+def table_rows(parcel_ids: Sequence[int], scene: Scene, table: StatsTable) -> Iterator[Row]:
+    """One row per parcel of a band's StatsTable (parcel_ids in the table's order)."""
+    now = timezone.now()
+    n = len(table)
+    hists = [hist_json(h) for h in table.hist] if table.hist else itertools.repeat(None, n)
+    scene_id, band, when = scene.pk, table.band, scene.sensing_time
+    for pk, count, mean, std, low, p25, p50, p75, high, hist in zip(
+        parcel_ids, table.count.tolist(), *table.columns(), hists, strict=True
+    ):
+        yield (pk, scene_id, band, when, count, mean, std, low, p25, p50, p75, high, hist, now)
+
+
+def stats_row(parcel_id: int, scene: Scene, stats: BandStats) -> Row:
+    """One parcel's row of one band (the one-parcel engine's result)."""
+    return (parcel_id, scene.pk, stats.band, scene.sensing_time, stats.count, stats.mean,
+            stats.std, stats.min, stats.p25, stats.p50, stats.p75, stats.max,
+            hist_json(stats.hist), timezone.now())  # fmt: skip
+
+
+def upsert(rows: Iterable[Row]) -> int:
+    """Insert the rows, or update those already there (a task redone after its worker died
+    duplicates nothing); how many. In the caller's transaction."""
+    if connection.vendor == "postgresql":
+        return _copy_upsert(rows)
+    count = 0
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, UPSERT_BATCH)):
+        Signature.objects.bulk_create(
+            [_instance(row) for row in batch],
+            update_conflicts=True,
+            unique_fields=["parcel", "scene", "band"],
+            update_fields=[c for c in COLUMNS if c not in KEY and c != "computed_at"],
+        )
+        count += len(batch)
+    return count
+
+
+def insert_scene(make_rows: Callable[[], Iterable[Row]]) -> int:
+    """A bulk task's rows of one scene: on PostgreSQL COPY straight into the table, the
+    usual case (none of them there yet: a quarter less database work than the upsert);
+    when one is there already (a rerun with other bands, or one parcel's rows a request
+    recorded first), the COPY stops at it and the upsert writes them all. `make_rows`
+    gives the rows afresh for the second try. In the caller's transaction."""
+    if connection.vendor != "postgresql":
+        return upsert(make_rows())
+    try:
+        with transaction.atomic():  # a savepoint: a stopped COPY leaves nothing
+            return _copy(connection.ops.quote_name(Signature._meta.db_table), make_rows())
+    except UniqueViolation:
+        return upsert(make_rows())
+
+
+def _instance(row: Row) -> Signature:
+    values = dict(zip(COLUMNS, row, strict=True))
+    if values["hist"] is not None:
+        values["hist"] = json.loads(values["hist"])
+    return Signature(**values)
+
+
+def _copy(table: str, rows: Iterable[Row]) -> int:
+    """COPY the rows into `table` (a quoted name); how many."""
+    names = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: Django has no COPY
+        with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def _copy_upsert(rows: Iterable[Row]) -> int:
+    quote = connection.ops.quote_name
+    table = quote(Signature._meta.db_table)
+    names = ", ".join(quote(c) for c in COLUMNS)
+    updates = ", ".join(
+        f"{quote(c)} = EXCLUDED.{quote(c)}" for c in COLUMNS if c not in KEY and c != "computed_at"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A session's own scratch table, emptied at commit: nothing of it outlives the work.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {LOAD_TABLE} ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        count = _copy(LOAD_TABLE, rows)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {LOAD_TABLE} "
+            f"ON CONFLICT ({', '.join(quote(c) for c in KEY)}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DELETE FROM {LOAD_TABLE}")
+    return count
