@@ -48,6 +48,10 @@ def main() -> None:
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--check-only", action="store_true", help="the sample check alone")
     args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgis"):
+        # The production store, and the COPY writer's; exactextract also crashes in a
+        # process that has loaded mod_spatialite (docs/benchmarks-timeseries.md).
+        raise SystemExit("set DATABASE_URL to a PostGIS bench database")
     args.work.mkdir(parents=True, exist_ok=True)
     setup_django(args.work.resolve())
     from django.db import connection
