@@ -28,10 +28,8 @@ from parcels.models import Parcel, ParcelDataset
 
 log = logging.getLogger(__name__)
 
-STAT_FIELDS = ("count", "mean", "std", "min", "p25", "p50", "p75", "max")
 # A run untouched for this long lost its worker and its message: it is opened again.
 STALE_RUN = dt.timedelta(minutes=30)
-UPSERT_BATCH = 5000
 
 
 def in_crs(polygon: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
@@ -62,22 +60,10 @@ def scene_files(scene_id: int, bands: Iterable[str]) -> dict[str, str]:
 
 
 def signature(parcel_id: int, scene: Scene, stats: BandStats) -> Signature:
-    hist = None if stats.hist is None else {str(k): v for k, v in sorted(stats.hist.items())}
     return Signature(parcel_id=parcel_id, scene=scene, band=stats.band,
                      sensing_time=scene.sensing_time, count=stats.count, mean=stats.mean,
                      std=stats.std, min=stats.min, p25=stats.p25, p50=stats.p50, p75=stats.p75,
-                     max=stats.max, hist=hist)  # fmt: skip
-
-
-def record(rows: Sequence[Signature]) -> None:
-    """Upsert the rows: a task redone after its worker died duplicates nothing."""
-    Signature.objects.bulk_create(
-        rows,
-        batch_size=UPSERT_BATCH,
-        update_conflicts=True,
-        unique_fields=["parcel", "scene", "band"],
-        update_fields=[*STAT_FIELDS, "hist", "sensing_time"],
-    )
+                     max=stats.max, hist=store.hist_keys(stats.hist))  # fmt: skip
 
 
 def parcel_scene(parcel_id: int, scene_id: int, bands: Sequence[str]) -> int:
@@ -88,7 +74,7 @@ def parcel_scene(parcel_id: int, scene_id: int, bands: Sequence[str]) -> int:
     native = shapely.from_wkb(bytes(parcel.geom_native))
     polygon = in_crs(native, parcel.dataset.srid, scene.epsg)
     stats = scene_stats(scene_files(scene_id, bands), polygon)
-    record([signature(parcel_id, scene, s) for s in stats])
+    store.record([signature(parcel_id, scene, s) for s in stats])
     return len(stats)
 
 

@@ -31,8 +31,9 @@ from chips.catalogue.models import Asset, Scene
 from chips.cutting import CUT_THREADS
 from chips.raster.errors import ChipError
 from chips.raster.zonal import BandStats, clear_share, scene_stats
-from chips.signatures.compute import in_crs, open_run, record, signature
+from chips.signatures.compute import in_crs, open_run, signature
 from chips.signatures.models import Signature, SignatureRun
+from chips.signatures.store import record
 from common.errors import ArchiveUnavailable, BackendUnavailable
 from parcels.models import Parcel
 

@@ -32,11 +32,15 @@ LOAD_TABLE = "signature_load"
 Row = tuple[Any, ...]
 
 
+def hist_keys(hist: dict[int, int] | None) -> dict[str, int] | None:
+    """The histogram as the JSONField holds it: class codes as string keys, in order."""
+    return None if hist is None else {str(k): v for k, v in sorted(hist.items())}
+
+
 def hist_json(hist: dict[int, int] | None) -> str | None:
-    """The histogram as the JSONField stores it: class codes as keys, in order."""
-    if hist is None:
-        return None
-    return json.dumps({str(k): v for k, v in sorted(hist.items())})
+    """hist_keys as the JSON text a COPY row carries."""
+    keys = hist_keys(hist)
+    return None if keys is None else json.dumps(keys)
 
 
 def table_rows(parcel_ids: Sequence[int], scene: Scene, table: StatsTable) -> Iterator[Row]:
@@ -58,20 +62,27 @@ def stats_row(parcel_id: int, scene: Scene, stats: BandStats) -> Row:
             hist_json(stats.hist), timezone.now())  # fmt: skip
 
 
+def record(rows: Sequence[Signature]) -> None:
+    """Upsert model rows through the ORM (a request's few rows; the bulk rows off
+    PostgreSQL): a task redone after its worker died duplicates nothing."""
+    Signature.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["parcel", "scene", "band"],
+        update_fields=[c for c in COLUMNS if c not in KEY and c != "computed_at"],
+    )
+
+
 def upsert(rows: Iterable[Row]) -> int:
-    """Insert the rows, or update those already there (a task redone after its worker died
-    duplicates nothing); how many. In the caller's transaction."""
+    """Insert the rows, or update those already there; how many. In the caller's
+    transaction."""
     if connection.vendor == "postgresql":
         return _copy_upsert(rows)
     count = 0
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, UPSERT_BATCH)):
-        Signature.objects.bulk_create(
-            [_instance(row) for row in batch],
-            update_conflicts=True,
-            unique_fields=["parcel", "scene", "band"],
-            update_fields=[c for c in COLUMNS if c not in KEY and c != "computed_at"],
-        )
+        record([_instance(row) for row in batch])
         count += len(batch)
     return count
 
