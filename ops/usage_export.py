@@ -79,7 +79,8 @@ def monthly_rows(*, first: date, last: date) -> Iterator[dict[str, object]]:
                 yield _line(month, NO_USER, "", row, quotas=("", ""))
             else:
                 quotas = (user_requests_per_minute(user), user_chips_per_day(user))
-                yield _line(month, user.get_username(), user.email, row, quotas=quotas)
+                email = getattr(user, "email", "")  # a custom user model may have none
+                yield _line(month, user.get_username(), email, row, quotas=quotas)
 
 
 def _as_date(value: date | datetime) -> date:
