@@ -217,7 +217,8 @@ ERRORS = {
 
 def test_errors_share_one_shape(schema: dict[str, Any]) -> None:
     error = schema["components"]["schemas"]["ErrorAnswer"]
-    assert set(error["properties"]) == {"error", "param"} and error["required"] == ["error"]
+    assert set(error["properties"]) == {"error", "param", "choices"}
+    assert error["required"] == ["error"]
     for path, statuses in ERRORS.items():
         responses = operation(schema, path)["responses"]
         assert statuses <= set(responses), path
