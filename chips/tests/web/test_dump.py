@@ -86,4 +86,5 @@ def test_download_logged_for_the_cache_owner(client, chips) -> None:
     log_writer.flush()
     row = RequestLog.objects.get(endpoint="dump")
     assert row.user_id == User.objects.get(username="bo").pk
+    assert row.username == "bo"  # the log's user column names the owner, not "no user"
     assert row.status == 200 and row.bytes_sent == len(body)
