@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import Client
 
 from chips.models import CachedChip, ChipJob, Scene
-from chips.tasks import cut_scene_chips
+from chips.tasks import run_unit
 from testing import composite_archive as fx
 from testing.auth import BasicAuth, basic, make_user
 from testing.rasters import write_band
@@ -121,7 +121,7 @@ def test_work_spreads_over_both_and_matches_in_process(
     assert len(on_workers_files) == 2 * len(tiles)
 
     # The embedded path (no broker) writes the very same bytes.
-    cut_scene_chips.app.conf.update(task_always_eager=True)
+    run_unit.app.conf.update(task_always_eager=True)
     settings.CHIP_STORE = tmp_path / "in-process"
     make_user("bo")
     status, in_process = batch(Client(), basic("bo"), tiles, ["B04", "SCL"])
