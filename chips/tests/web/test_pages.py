@@ -157,6 +157,28 @@ def test_held_raw_chips_are_read_instead_of_the_source(
     assert {p: p.stat().st_size for p in store.glob("raw/**/*.tif")} == held  # none new
 
 
+def test_a_truncated_png_is_made_again_not_served(
+    tmp_path: Path, store: Path, staff_client: Client
+) -> None:
+    """A PNG left short in the store (a power loss: files are not fsynced) fails the size
+    its record holds: the page makes it again and never serves the short one."""
+    fx.make_scenes(tmp_path / "archive", 2)
+    first = wait_done(staff_client, location_url())
+    assert first["state"] == "done" and len(first["chips"]) == 2
+    whole = {chip: staff_client.get(chip).getvalue() for chip in first["chips"]}
+    victim = next(iter(store.glob("png/*/*.png")))
+    content = victim.read_bytes()
+    victim.write_bytes(content[: len(content) // 2])
+    again = wait_done(staff_client, location_url())
+    assert again["state"] == "done" and len(again["chips"]) == 2
+    assert victim.read_bytes() == content  # made again, the same bytes
+    assert again["chips"] == first["chips"]  # the same client, the same /dump/ paths
+    for chip in again["chips"]:
+        served = staff_client.get(chip).getvalue()
+        assert served == whole[chip]
+        Image.open(io.BytesIO(served)).load()  # a whole PNG
+
+
 def test_unreadable_band_fails_its_date_only(
     tmp_path: Path, store: Path, staff: User, staff_client: Client
 ) -> None:
