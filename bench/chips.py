@@ -64,11 +64,11 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict:
     from rasterio.windows import Window
     from rio_tiler.io import Reader
 
-    from chips import planning
-    from chips.cache import flush_cache
+    from chips.catalogue import planning
     from chips.models import Asset
     from chips.raster import extract
     from chips.raster.gdal_env import gdal_path
+    from chips.store.cache import flush_cache
 
     ingest(layout, args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)

@@ -99,7 +99,7 @@ def bench_user(*, staff: bool = False, password: str = BENCH_PASSWORD) -> dict[s
 
 def composite_windows(scenes: list[Any], lon: float, lat: float) -> list[list[Any]]:
     """Per scene, the ChipSpecs of the B08/B04/B03 windows a 1280 m composite reads."""
-    from chips import planning
+    from chips.catalogue import planning
     from chips.models import Asset
 
     return [

@@ -72,8 +72,8 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict) -> dict[
     from django.conf import settings
     from django.test import Client
 
-    from chips.cache import flush_cache
     from chips.raster import extract
+    from chips.store.cache import flush_cache
 
     ingest(layout, args.archive)
     lon, lat, start, end, scenes = pick_point(manifest, args.chips)

@@ -108,8 +108,8 @@ def wait_up(port: int, timeout: float = 60) -> None:
 
 def cold_store(work: Path) -> None:
     """Empty cache and store: the records, the raw chips and the PNGs."""
-    from chips.cache import flush_cache
     from chips.models import ChipJob
+    from chips.store.cache import flush_cache
 
     flush_cache()
     ChipJob.objects.all().delete()

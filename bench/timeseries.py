@@ -103,10 +103,10 @@ def bench_layout(layout: str, args: argparse.Namespace, manifest: dict[str, Any]
     from django.test import Client
     from rasterstats import zonal_stats
 
-    from chips.cache import flush_cache
     from chips.models import Asset, Signature, SignatureExtraction
     from chips.raster import zonal
     from chips.signatures import compute, series
+    from chips.store.cache import flush_cache
     from parcels.models import Parcel
 
     ingest(layout, args.archive)

@@ -70,9 +70,9 @@ def main() -> None:
             Signature.objects.all().delete()
             queue = f"ts-{uuid.uuid4().hex[:6]}"
             os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
-            from chips.tasks import extract_scene_signatures
+            from chips.tasks import run_unit
 
-            extract_scene_signatures.app.conf.task_default_queue = queue
+            run_unit.app.conf.task_default_queue = queue
             procs = start_workers(count, broker=args.broker, queue=queue, store=store)
             before_busy, before_children = busy_seconds(), children_seconds()
             try:

@@ -51,9 +51,9 @@ def start_workers(count: int, *, broker: str, queue: str, store: Path) -> list[s
         procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
         logs.append(log)
     # Ready when each answers a ping.
-    from chips.tasks import cut_scene_chips
+    from chips.tasks import run_unit
 
-    app = cut_scene_chips.app
+    app = run_unit.app
     deadline = time.monotonic() + 60
     while True:
         replies = app.control.ping(timeout=0.5) or []
@@ -103,9 +103,9 @@ def main() -> None:
     from kombu import pools
 
     from bench.common import bench_user, ingest, load_archive, pick_point
-    from chips.cache import flush_cache
     from chips.raster import extract
-    from chips.tasks import cut_scene_chips
+    from chips.store.cache import flush_cache
+    from chips.tasks import run_unit
 
     manifest = load_archive(args.archive)
     ingest("safe", args.archive)
@@ -115,7 +115,7 @@ def main() -> None:
         f"/query/rawChipByLocation?lon={lon}&lat={lat}&start_date={start}&end_date={end}"
         f"&band=B04&chipsize=1280"
     )
-    app = cut_scene_chips.app
+    app = run_unit.app
     eager = {"broker_url": app.conf.broker_url, "task_always_eager": True}
 
     def use(queue: str | None) -> None:

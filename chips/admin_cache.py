@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from chips.cache import flush_files
 from chips.models import CachedChip, ClientCache
+from chips.store.cache import flush_clients
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -86,11 +86,8 @@ class ClientCacheAdmin(admin.ModelAdmin):
 
     @admin.action(description="Flush the selected caches (records and unshared files)")
     def flush_selected(self, request: HttpRequest, queryset: QuerySet[ClientCache]) -> None:
-        started = timezone.now().timestamp()
-        keys = set(CachedChip.objects.filter(cache__in=queryset).values_list("spec_key", flat=True))
         count = queryset.count()
-        queryset.delete()
-        files = flush_files(keys=keys, started=started)
+        result = flush_clients(queryset)
         self.message_user(
-            request, f"flushed {count} caches, deleted {files} files", messages.SUCCESS
+            request, f"flushed {count} caches, deleted {result.files} files", messages.SUCCESS
         )

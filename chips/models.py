@@ -15,7 +15,6 @@ from chips.signatures.models import (
     ExtractionProgress,
     Signature,
     SignatureExtraction,
-    SignatureRun,
 )
 
 __all__ = [
@@ -23,13 +22,13 @@ __all__ = [
     "CachedChip",
     "ChipJob",
     "ClientCache",
+    "JobKind",
     "JobStatus",
     "Level",
     "Scene",
     "ExtractionProgress",
     "Signature",
     "SignatureExtraction",
-    "SignatureRun",
     "SourceFormat",
     "new_dump_token",
 ]
@@ -102,36 +101,60 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "failed"
 
 
-class ChipJob(models.Model):
-    """The work of one request: its chips, cut by one task per scene, with progress.
+class JobKind(models.TextChoices):
+    """What a job's units make: raw chips, composites, or signature rows (chips.work)."""
 
-    A request that asks for the same chips for the same client while a job runs joins it
-    (one live job per `key`, enforced by the database), so reloads never start a second
-    extraction. Web processes and workers all see it here.
+    RAW = "raw", "raw chips"
+    COMPOSITE = "composite", "composites"
+    SIGNATURES = "signatures", "signatures"
+
+
+class ChipJob(models.Model):
+    """One piece of work others may join (chips.work): a chip request's raw chips, a
+    composite request's PNGs, or signature rows (a parcel's season, a dataset's scenes).
+
+    Its units (a scene's band files, a scene's composite, a scene's statistics) each report
+    their outcome; the last one closes it. A request asking for the same work while a job
+    runs joins it (one live job per `key`, enforced by the database), so reloads never
+    start a second extraction. Web processes and workers all see it here.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # sha256 of kind, client token, refresh and the sorted chip keys of the request.
+    # sha256 of kind, client token (if any), refresh and the sorted keys of the work.
     key = models.CharField(max_length=64)
-    kind = models.CharField(max_length=9, help_text="raw or composite")
+    kind = models.CharField(max_length=10, choices=JobKind.choices)
+    # The client the work is for (chip jobs); signature jobs fill a shared store: none.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chip_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chip_jobs",
+        null=True,
+        blank=True,
     )
-    cache = models.ForeignKey(ClientCache, on_delete=models.CASCADE, related_name="jobs")
+    cache = models.ForeignKey(
+        ClientCache, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+    )
     status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.RUNNING)
-    # Chips of the request: done counts those cut, reused or failed so far.
+    # Entries of the work: done counts those made, reused or failed so far.
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    # The answer's entries in order: [[label, chip key, file name], ...].
+    # The answer's entries in order: [[label, key, file name], ...] (chips.work.jobs.Entry).
     plan = models.JSONField(default=list)
-    # {label: message} of chips whose scene could not be read.
+    # {label: message} of entries that could not be made (their date is reported).
     errors = models.JSONField(default=dict, blank=True)
-    # What the job needs besides its plan (e.g. a composite's stretch).
-    options = models.JSONField(default=dict, blank=True)
+    # Why the job as a whole stopped (its workers were lost, its runner broke); "" if not.
+    failure = models.TextField(blank=True, default="")
+    # Keys whose unit reported (a unit redone after its worker died counts once), and
+    # those made without a pixel (nothing to show).
+    reported = models.JSONField(default=list, blank=True)
+    empty = models.JSONField(default=list, blank=True)
+    # A refresh makes every entry again; a composite job's stretch (Lut.to_param()).
+    refresh = models.BooleanField(default=False)
+    lut = models.CharField(max_length=100, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
-    # Touched by every finished scene: a running job untouched for long lost its workers.
+    # Touched by every finished unit: a running job untouched for long lost its workers.
     updated = models.DateTimeField(auto_now=True)
-    # Who runs its work (chips.liveness): "proc:<host>:<boot id>:<pid>:<start>" for an
+    # Who runs its work (chips.work.liveness): "proc:<host>:<boot id>:<pid>:<start>" for an
     # in-process job, "broker" for tasks on the broker; and when that owner last said so.
     owner = models.CharField(max_length=200, blank=True, default="")
     heartbeat = models.DateTimeField(null=True, blank=True)

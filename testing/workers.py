@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import connection
 from kombu import pools as kombu_pools
 
-from chips.tasks import cut_scene_chips
+from chips.tasks import run_unit
 from testing import ROOT
 
 
@@ -91,7 +91,7 @@ class Broker:
     """Points this process's Celery app at a real broker and a queue of its own."""
 
     def __init__(self, url: str, queue: str) -> None:
-        self.app = cut_scene_chips.app
+        self.app = run_unit.app
         self.url, self.queue = url, queue
         self.saved = {k: self.app.conf[k] for k in ("broker_url", "task_always_eager",
                                                     "task_default_queue")}  # fmt: skip

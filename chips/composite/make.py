@@ -1,90 +1,91 @@
-"""Making composites: their band windows read straight from the source files and rendered
-to PNGs in CHIP_STORE/png/ (chips.raster.composite_source), recorded in the job's client
-cache and reported. One composite per task on a worker (make_composite); a whole job at once
-on the in-process cut pool without a broker (make_composites). No raw chip is written on
-the way; raw chips another request cut are read instead of the source."""
+"""Making composites, the unit of a composite job: their band windows read straight from
+the source files and rendered to PNGs in CHIP_STORE/png/ (chips.raster.composite_source),
+recorded in the job's client cache and reported. One composite per task on a worker; a whole
+job at once on the in-process cut pool without a broker, reported as they come. No raw chip
+is written on the way; raw chips another request cut are read instead of the source."""
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from chips import cache, jobs
 from chips.composite.params import parse_lut
 from chips.composite.plan import PlannedComposite
-from chips.cutting import on_pool_as_done
-from chips.models import ChipJob, Scene
+from chips.models import ChipJob, JobKind, Scene
 from chips.raster.chipspec import ChipSpec
 from chips.raster.composite_source import CompositeSource, CompositeWork, make_png_reporting
 from chips.raster.errors import ChipError
 from chips.raster.render import Lut
+from chips.store import cache
+from chips.work import pool
+from chips.work.units import Outcome, Reported, Unit, runner
 
 log = logging.getLogger(__name__)
 
 
-def make_composite(job: ChipJob, message: dict[str, Any]) -> None:
-    """Make, record and report one composite of a job, here (a task's body)."""
-    scene = Scene.objects.get(pk=message["scene_id"])
-    item = planned(message, scene)
-    try:
-        size = build_composite(
-            item, lut=parse_lut(job.options.get("lut")), refresh=bool(message.get("refresh"))
-        )
-    except ChipError as exc:
-        report(job, [(item, str(exc))])
-        return
-    report(job, [(item, size)])
+def composite_unit(item: PlannedComposite) -> Unit:
+    """A planned composite as a unit of work (plain values, for a task message)."""
+    payload = {
+        "scene_id": item.scene.pk,
+        "specs": [s.to_dict() for s in item.specs],
+        "scl": item.scl.to_dict() if item.scl else None,
+        "key": item.key,
+        "outline": item.outline_native_wkt,
+    }
+    return Unit(JobKind.COMPOSITE, (item.key,), payload)
 
 
-def make_composites(job: ChipJob, messages: Sequence[dict[str, Any]]) -> None:
-    """Make a job's composites at once on the in-process cut pool (no broker), reporting
-    them as they come: those that finish together in one report."""
-    lut = parse_lut(job.options.get("lut"))
-    scenes = Scene.objects.in_bulk([m["scene_id"] for m in messages])
-    todo: list[tuple[PlannedComposite, CompositeWork]] = []
-    for message in messages:
-        item = planned(message, scenes[message["scene_id"]])
-        work = composite_work(item, lut=lut, refresh=bool(message.get("refresh")))
-        if work is None:  # another client's request made it meanwhile
-            report(job, [(item, cache.store_path(item.stored_path).stat().st_size)])
-        else:
-            todo.append((item, work))
-    for batch in on_pool_as_done(make_png_reporting, [w for _, w in todo]):
-        report(job, [(todo[i][0], _logged(todo[i][0], result)) for i, result in batch])
+def planned(payload: dict[str, Any], scene: Scene) -> PlannedComposite:
+    """A composite of a unit (composite_unit)."""
+    red, green, blue = (ChipSpec.from_dict(d) for d in payload["specs"])
+    scl = ChipSpec.from_dict(payload["scl"]) if payload["scl"] else None
+    return PlannedComposite(scene, (red, green, blue), scl, payload["key"], payload["outline"])
 
 
-def planned(message: dict[str, Any], scene: Scene) -> PlannedComposite:
-    """A composite of a task message (chips.composite.work.composite_message)."""
-    red, green, blue = (ChipSpec.from_dict(d) for d in message["specs"])
-    scl = ChipSpec.from_dict(message["scl"]) if message["scl"] else None
-    return PlannedComposite(scene, (red, green, blue), scl, message["key"], message["outline"])
+Made = tuple[Unit, PlannedComposite, "int | ChipError"]
 
 
-def build_composite(item: PlannedComposite, *, lut: Lut, refresh: bool = False) -> int:
-    """Bytes of the composite's PNG (written to the store), 0 when no band has a pixel.
-    With `refresh` the PNG is made again from the source files."""
-    work = composite_work(item, lut=lut, refresh=refresh)
-    if work is None:
-        return cache.store_path(item.stored_path).stat().st_size
-    result = _logged(item, make_png_reporting(work))
-    if isinstance(result, str):
-        raise ChipError(result)  # the maker's message: "cannot read <href>: <why>"
-    return result
+@runner(JobKind.COMPOSITE)
+def make_units(job: ChipJob, units: Sequence[Unit]) -> Iterator[Reported]:
+    """Make a job's composites (at once on the cut pool when there are several), recording
+    and reporting them as they come: those that finish together in one report. A PNG the
+    store holds whole already (another client asked for it) is reused unless `refresh`."""
+    lut = parse_lut(job.lut or None)
+    scenes = Scene.objects.in_bulk([u.payload["scene_id"] for u in units])
+    items = [(u, planned(u.payload, scenes[u.payload["scene_id"]])) for u in units]
+    for u, _ in items:
+        log.info("job %s: composite of scene %s", job.pk, u.payload["scene_id"])
+    shared = {} if job.refresh else cache.shared_files([(i.key, i.stored_path) for _, i in items])
+    reused: list[Made] = [(u, i, shared[i.key][1]) for u, i in items if i.key in shared]
+    making = [(u, i) for u, i in items if i.key not in shared]
+    raw = {} if job.refresh else raw_chips([i for _, i in making])
+    todo = [(u, i, composite_work(i, lut=lut, raw=raw)) for u, i in making]
+    if reused:
+        yield _record(job, reused)
+    for batch in pool.as_done(make_png_reporting, [w for _, _, w in todo]):
+        yield _record(job, [(todo[n][0], todo[n][1], _logged(todo[n][1], r)) for n, r in batch])
 
 
-def composite_work(item: PlannedComposite, *, lut: Lut, refresh: bool) -> CompositeWork | None:
-    """What the maker needs, as plain values; None if the store holds the PNG already
-    (another client asked for the same composite) and `refresh` is off."""
+def raw_chips(items: Sequence[PlannedComposite]) -> dict[str, str]:
+    """{spec key: path} of the raw chips of these composites that another request cut
+    (whole): read instead of the source."""
+    specs = [s for i in items for s in (*i.specs, *([i.scl] if i.scl else []))]
+    shared = cache.shared_files([(s.key, cache.stored_relpath(s)) for s in specs])
+    return {key: str(path) for key, (path, _) in shared.items()}
+
+
+def composite_work(
+    item: PlannedComposite, *, lut: Lut, raw: dict[str, str] | None = None
+) -> CompositeWork:
+    """What the maker needs, as plain values; a band's window from its raw chip if `raw`
+    holds one, else from the source file."""
     target = cache.store_path(item.stored_path)
-    if not refresh and target.is_file():
-        os.utime(target)  # a flush running now leaves it alone
-        return None
-    red, green, blue = (_source(s, refresh) for s in item.specs)
+    raw = raw or {}
+    red, green, blue = (CompositeSource(s, raw.get(s.key)) for s in item.specs)
     return CompositeWork(
         bands=(red, green, blue),
-        scl=_source(item.scl, refresh) if item.scl else None,
+        scl=CompositeSource(item.scl, raw.get(item.scl.key)) if item.scl else None,
         lut=lut,
         outline_wkt=item.outline_native_wkt,
         text=(("product", item.scene.product_id), ("bands", "_".join(s.band for s in item.specs))),
@@ -92,10 +93,12 @@ def composite_work(item: PlannedComposite, *, lut: Lut, refresh: bool) -> Compos
     )
 
 
-def report(job: ChipJob, outcomes: Sequence[tuple[PlannedComposite, int | str]]) -> None:
-    """Record and report composites: (item, bytes written, 0 for no pixel, or why not)."""
+def _record(job: ChipJob, made: Sequence[Made]) -> Reported:
+    """Record composites (bytes written; 0: no pixel, nothing to hold) in the job's client
+    cache; their outcomes to report."""
+    assert job.cache_id is not None  # a composite job is a client's
     records = [
-        jobs.ChipRecord(
+        cache.ChipRecord(
             file_name=item.file_name,
             spec_key=item.key,
             stored_path=item.stored_path,
@@ -103,27 +106,22 @@ def report(job: ChipJob, outcomes: Sequence[tuple[PlannedComposite, int | str]])
             band=item.specs[0].band,
             size_bytes=result,
         )
-        for item, result in outcomes
+        for _, item, result in made
         if isinstance(result, int) and result > 0
     ]
-    jobs.report_scene(
-        job.pk,
-        chip_keys=[item.key for item, _ in outcomes],
-        records=records,
-        failed={item.key: r for item, r in outcomes if isinstance(r, str)},
-        empty=[item.key for item, r in outcomes if r == 0],
-    )
+    cache.record_chips(records, cache_id=job.cache_id)
+    return [(unit, _outcome(item, result)) for unit, item, result in made]
 
 
-def _source(spec: ChipSpec, refresh: bool) -> CompositeSource:
-    """A band's window from its raw chip if another request cut it, else from the source."""
-    held = None if refresh else cache.shared_file(spec)
-    return CompositeSource(spec, str(held) if held is not None else None)
+def _outcome(item: PlannedComposite, result: int | ChipError) -> Outcome:
+    if isinstance(result, ChipError):
+        return Outcome(failed={item.key: str(result)})
+    return Outcome(empty=[item.key] if result == 0 else [])
 
 
-def _logged(item: PlannedComposite, result: int | str) -> int | str:
+def _logged(item: PlannedComposite, result: int | ChipError) -> int | ChipError:
     # One line per composite made: operators (and the tests) count renders with it.
-    if isinstance(result, str):
+    if isinstance(result, ChipError):
         log.warning("composite %s (%s): %s", item.key, item.scene.product_id, result)
     else:
         log.info("rendered composite %s (%s) from its sources", item.key, item.scene.product_id)

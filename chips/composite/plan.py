@@ -3,6 +3,7 @@ their content addresses, and the client's cache the PNGs are recorded in."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
@@ -11,14 +12,15 @@ from dataclasses import dataclass, field
 import shapely
 from django.contrib.auth.models import User
 
-from chips import cache, jobs, planning
-from chips.catalogue import selection
-from chips.models import Asset, ClientCache, Level, Scene
+from chips.catalogue import planning, selection
+from chips.errors import nothing_read
+from chips.models import Asset, ClientCache, JobKind, Level, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError
 from chips.raster.render import Lut
-from common.errors import ArchiveUnavailable
+from chips.store import cache
+from chips.work import jobs
 
 COMPOSITE_VERSION = "png2"  # png2: the stretch limits in a tEXt chunk
 
@@ -72,13 +74,32 @@ class CompositePlan:
     failed: dict[str, str] = field(default_factory=dict)
     job_key: str = field(init=False)
 
+    def window(self, start: dt.date, end: dt.date) -> CompositePlan:
+        """The part of this plan in [start, end]: what planning that window would give (the
+        same client, scenes and keys), without planning again."""
+
+        def inside(day: str) -> bool:
+            return start <= dt.date.fromisoformat(day) <= end
+
+        return CompositePlan(
+            dataclasses.replace(self.request, start=start, end=end),
+            self.client,
+            [i for i in self.items if inside(i.date)],
+            {k: v for k, v in self.failed.items() if inside(_label_day(k))},
+        )
+
     def __post_init__(self) -> None:
         self.job_key = jobs.job_key(
-            kind="composite",
+            kind=JobKind.COMPOSITE,
             token=self.client.token,
-            chip_keys=[i.key for i in self.items],
+            keys=[i.key for i in self.items],
             refresh=self.request.refresh,
         )
+
+
+def _label_day(label: str) -> str:
+    """The UTC date (ISO) of a sensing key (20190615T105031)."""
+    return f"{label[0:4]}-{label[4:6]}-{label[6:8]}"
 
 
 def composite_key(specs: Sequence[ChipSpec], lut: Lut, outline: str | None) -> str:
@@ -110,6 +131,42 @@ def _cut_size(request: CompositeRequest, band: str) -> int:
     return request.chipsize if res == first else request.chipsize + 2 * max(res, first)
 
 
+def _plan_scene(
+    scene: Scene, assets: dict[tuple[int, str], Asset], request: CompositeRequest
+) -> PlannedComposite | None:
+    """The composite of one scene; None if the product was ingested without one of the
+    bands (no composite)."""
+    band_assets = [assets.get((scene.pk, b)) for b in request.bands]
+    if any(a is None for a in band_assets):
+        return None
+    red, green, blue = (
+        planning.plan_chip(
+            scene=scene,
+            asset=a,
+            lon=request.lon,
+            lat=request.lat,
+            chipsize=_cut_size(request, a.band),
+        )
+        for a in band_assets
+        if a is not None
+    )
+    specs = (red, green, blue)
+    scl_asset = assets.get((scene.pk, "SCL")) if scene.level == Level.L2A else None
+    scl = (
+        planning.plan_chip(
+            scene=scene,
+            asset=scl_asset,
+            lon=request.lon,
+            lat=request.lat,
+            chipsize=request.chipsize,
+        )
+        if scl_asset is not None
+        else None
+    )
+    native = _outline_in(scene.epsg, request.outline_wkt)
+    return PlannedComposite(scene, specs, scl, composite_key(specs, request.lut, native), native)
+
+
 def plan_composites(
     *,
     user: User,
@@ -131,48 +188,18 @@ def plan_composites(
     if keep is not None:
         scenes = keep(scenes)
     wanted = set(request.bands) | {"SCL"}
-    assets = {
-        (a.scene_id, a.band): a
-        for a in Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=wanted)
-    }
+    assets = planning.scene_assets(scenes, wanted)
     items: list[PlannedComposite] = []
     failed: dict[str, str] = {}
     for scene in scenes:
         try:
-            band_assets = [assets.get((scene.pk, b)) for b in request.bands]
-            if any(a is None for a in band_assets):
-                continue  # a product ingested without one of the bands: no composite
-            red, green, blue = (
-                planning.plan_chip(
-                    scene=scene,
-                    asset=a,
-                    lon=request.lon,
-                    lat=request.lat,
-                    chipsize=_cut_size(request, a.band),
-                )
-                for a in band_assets
-                if a is not None
-            )
-            specs = (red, green, blue)
-            scl_asset = assets.get((scene.pk, "SCL")) if scene.level == Level.L2A else None
-            scl = (
-                planning.plan_chip(
-                    scene=scene,
-                    asset=scl_asset,
-                    lon=request.lon,
-                    lat=request.lat,
-                    chipsize=request.chipsize,
-                )
-                if scl_asset is not None
-                else None
-            )
-            native = _outline_in(scene.epsg, request.outline_wkt)
-            key = composite_key(specs, request.lut, native)
-            items.append(PlannedComposite(scene, specs, scl, key, native))
+            item = _plan_scene(scene, assets, request)
         except ChipError as exc:  # this date is reported; the others are made
             failed[scene.sensing_key] = str(exc)
-    if failed and not items:
-        raise ArchiveUnavailable(next(iter(failed.values())))
+            continue
+        if item is not None:
+            items.append(item)
+    nothing_read(failed.values(), made=bool(items))
     variant = "|".join([",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""])
     square = cache.square_key(lon=request.lon, lat=request.lat, chipsize=request.chipsize)
     square += "|c" + hashlib.sha256(variant.encode()).hexdigest()[:12]

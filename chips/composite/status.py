@@ -10,9 +10,10 @@ from typing import Any
 from PIL import Image
 from PIL.PngImagePlugin import PngImageFile
 
-from chips import cache
 from chips.composite.plan import CompositePlan, PlannedComposite
 from chips.models import CachedChip, ChipJob, JobStatus
+from chips.store import cache
+from chips.work import jobs
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,9 @@ class PlanStatus:
 
 
 def held_composites(plan: CompositePlan) -> dict[str, CachedChip]:
-    """{composite key: record} of the chips the client holds, file present."""
-    keys = [i.key for i in plan.items]
-    records = CachedChip.objects.filter(cache=plan.client, spec_key__in=keys)
-    return {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
+    """{composite key: record} of the chips the client holds, whole (chips.store.cache.held:
+    a PNG missing or cut short is made again, never served)."""
+    return cache.held(cache=plan.client, keys=[i.key for i in plan.items])
 
 
 def plan_status(
@@ -65,14 +65,14 @@ def plan_status(
     chips = [
         ChipState(
             item=i,
-            src=f"/dump/{plan.client.token}/{i.file_name}" if i.key in held else None,
+            src=cache.dump_url(plan.client.token, i.file_name) if i.key in held else None,
             empty=False,
             facts=png_facts(held[i.key]) if i.key in held else PngFacts(),
         )
         for i in plan.items
     ]
     # Dates that could not be planned, and those whose composite the job could not make.
-    failed = {**plan.failed, **{k: v for k, v in (job.errors if job else {}).items() if k}}
+    failed = {**plan.failed, **(job.errors if job else {})}
     return replace(_settled(_job_view(job, chips)), failed=failed)
 
 
@@ -86,9 +86,7 @@ def _job_view(
     is not ready until the job has made it again; a chip without a pixel is empty."""
     if job is None:
         return job, chips
-    empty = set(job.options.get("empty", []))
-    reported = set(job.options.get("reported", []))
-    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    empty, reported, recutting = _progress(job)
     out = []
     for c in chips:
         if recutting and c.item.key not in reported:
@@ -104,34 +102,37 @@ def _settled(view: JobView) -> PlanStatus:
     job_id = str(job.pk) if job is not None else None
     if all(c.src or c.empty for c in chips):
         return PlanStatus("done", chips, job_id=job_id)
-    if job is not None and job.status != JobStatus.RUNNING and job.errors:
-        error = "; ".join(sorted(set(job.errors.values())))
+    if job is not None and job.status != JobStatus.RUNNING and jobs.reasons(job):
+        error = "; ".join(jobs.reasons(job))
         return PlanStatus("failed", chips, error=error, job_id=job_id)
     if job is None or job.status != JobStatus.RUNNING:
         return PlanStatus("failed", chips, error="some chips could not be made", job_id=job_id)
     return PlanStatus("running", chips, job_id=job_id)
 
 
+def _progress(job: ChipJob) -> tuple[set[str], set[str], bool]:
+    """(keys made without a pixel, keys reported, whether a refresh is making them again)."""
+    return set(job.empty), set(job.reported), job.refresh and job.status == JobStatus.RUNNING
+
+
 def job_progress(job: ChipJob) -> dict[str, Any]:
     """Where a composite job stands, chip by chip, read from the job and its client's cache
     alone (nothing is planned nor started): what the page polls while chips are cut."""
-    keys = [key for _, key, _ in job.plan]
-    records = CachedChip.objects.filter(cache_id=job.cache_id, spec_key__in=keys)
-    held = {r.spec_key: r for r in records if cache.store_path(r.stored_path).is_file()}
+    assert job.cache is not None  # a composite job is a client's
+    planned = jobs.entries(job)
+    held = cache.held(cache=job.cache, keys=[e.key for e in planned])
     token = job.cache.token
-    empty = set(job.options.get("empty", []))
-    reported = set(job.options.get("reported", []))
-    recutting = job.options.get("refresh") and job.status == JobStatus.RUNNING
+    empty, reported, recutting = _progress(job)
     items = []
-    for label, key, name in job.plan:
-        ready = key in held and not (recutting and key not in reported)
-        facts = png_facts(held[key]) if ready else PngFacts()
+    for e in planned:
+        ready = e.key in held and not (recutting and e.key not in reported)
+        facts = png_facts(held[e.key]) if ready else PngFacts()
         items.append(
             {
-                "id": label,
-                "product": name.removesuffix(".png"),
-                "src": f"/dump/{token}/{name}" if ready else None,
-                "empty": not ready and key in empty,
+                "id": e.label,
+                "product": e.file_name.removesuffix(".png"),
+                "src": cache.dump_url(token, e.file_name) if ready else None,
+                "empty": not ready and e.key in empty,
                 "cloud": cloud_text(facts.cloud),
                 "stretch": facts.stretch,
             }
@@ -143,10 +144,8 @@ def job_progress(job: ChipJob) -> dict[str, Any]:
         state, error = "running", ""
     else:
         state = "failed"
-        error = "; ".join(sorted(set(job.errors.values()))) or "some chips could not be made"
-    failed = [
-        {"id": label, "error": reason} for label, reason in sorted(job.errors.items()) if label
-    ]
+        error = "; ".join(jobs.reasons(job)) or "some chips could not be made"
+    failed = [{"id": label, "error": reason} for label, reason in sorted(job.errors.items())]
     return {
         "state": state,
         "done": done,

@@ -3,7 +3,7 @@ and SCL read from the band files (or from raw chips the store already holds), re
 (chips.raster.render) and written as one PNG. No raw chip is written on the way.
 
 Plain values in, an int (bytes written) or a str (why it failed) out, so that a worker of
-the forkserver cut pool (chips.cutting) can run it: ChipErrors cannot be pickled back.
+the forkserver cut pool (chips.work.pool) can run it: ChipErrors cannot be pickled back.
 """
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ def make_png(work: CompositeWork, *, decode_threads: int | None = 1) -> int:
     return len(png)
 
 
-def make_png_reporting(work: CompositeWork) -> int | str:
-    """make_png for a worker of a pool (another process): a failure comes back as its
-    message."""
+def make_png_reporting(work: CompositeWork) -> int | ChipError:
+    """make_png for a worker of a pool (another process): a failure comes back as the
+    error itself."""
     try:
         return make_png(work)
     except ChipError as exc:
-        return str(exc)
+        return exc

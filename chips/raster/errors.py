@@ -46,7 +46,20 @@ def scrub(reason: str) -> str:
 
 
 class ChipError(Exception):
-    """Base of the raster core's errors."""
+    """Base of the raster core's errors. Picklable with their fields (`href`, `reason`...),
+    so a pool worker (another process) can hand one back as its result."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[ChipError], args: tuple[object, ...], state: dict[str, object]) -> ChipError:
+    """A ChipError as pickled: its message as it was, its fields, without running the
+    subclass's __init__ again (it builds the message from other arguments)."""
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
 
 
 class SourceUnreadable(ChipError):

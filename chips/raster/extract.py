@@ -156,7 +156,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     POSIX). No fsync: the rename happens only after every byte went to the kernel, so no
     reader ever sees a partial file; only a power loss or a kernel crash could leave a
     short file under the final name, and the cache checks each file's size against its
-    record before serving it (chips.cache.held_chips), so such a chip is cut again. An
+    record before serving it (chips.store.cache.held), so such a chip is cut again. An
     fsync per chip cost 2-5 ms, more than reading the chip."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,15 +196,15 @@ def cut_chips(
 
 def cut_file_reporting(
     jobs: Sequence[tuple[ChipSpec, Path]], decode_threads: int | None = 1
-) -> dict[str, int] | str:
+) -> dict[str, int] | ChipError:
     """cut_chips for the chips of one band file, run by a worker of a pool (another
-    process, see chips.tasks.cut_pool): a failure comes back as its message, because the
-    ChipError subclasses cannot be pickled back. One decoding thread by default: the pool
-    already keeps the cores busy."""
+    process, see chips.work.pool): a failure comes back as the error itself, one file's
+    failure a value among the others'. One decoding thread by default: the pool already
+    keeps the cores busy."""
     try:
         return cut_chips(jobs, decode_threads=decode_threads)
     except ChipError as exc:
-        return str(exc)
+        return exc
 
 
 def _cut_from_one_file(href: str, group: Sequence[tuple[ChipSpec, Path]]) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Bulk extraction (manage.py extract_signatures): every parcel of a dataset on every
-scene of a window, one task per scene on the workers, or here without a broker.
+scene of a window: a signature job (chips.work), one unit per scene, on the workers or here
+without a broker.
 
 Idempotent and resumable: a scene is done once its SignatureExtraction mark is recorded
 (with its rows, in one transaction); a second run skips it, a run after a kill redoes only
@@ -9,21 +10,19 @@ the scenes without a mark and joins the runs still live on the workers.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Polygon
-from django.db import transaction
 
-from chips import dispatch, tasks
 from chips.catalogue import selection
 from chips.catalogue.models import Scene
-from chips.raster.errors import ChipError
-from chips.signatures.compute import close_run, extract_scene, open_run
-from chips.signatures.models import SignatureExtraction, SignatureRun
+from chips.models import JobStatus
+from chips.signatures.models import SignatureExtraction
+from chips.signatures.work import dataset_unit, open_job
+from chips.work import jobs
 from parcels.models import Parcel, ParcelDataset
 
 POLL_SECONDS = 0.2
@@ -60,10 +59,6 @@ def done_scenes(dataset: ParcelDataset, bands: Sequence[str]) -> set[int]:
     return {pk for pk, held in marks if set(bands) <= set(held)}
 
 
-def _send(message: tuple[str, int, int, list[str]]) -> None:
-    tasks.extract_scene_signatures.apply_async(args=message)
-
-
 def extract(
     dataset: ParcelDataset,
     scenes: Sequence[Scene],
@@ -79,24 +74,13 @@ def extract(
     todo = [s for s in scenes if s.pk not in done]
     outcome = Outcome(scenes=len(scenes), already=len(scenes) - len(todo))
     progress(outcome.already)
-    if dispatch.in_process():
-        for scene in todo:
-            try:
-                mark = extract_scene(dataset.pk, scene.pk, wanted)
-            except ChipError as exc:
-                outcome.failed[scene.product_id] = str(exc)
-            else:
-                outcome.extracted += 1
-                outcome.rows += mark.rows
-                outcome.parcels += mark.parcels
-            progress(1)
-    else:
-        _on_workers(dataset, todo, wanted, outcome, progress, timeout)
+    if todo:
+        _run(dataset, todo, wanted, outcome, progress, timeout)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def _on_workers(
+def _run(
     dataset: ParcelDataset,
     todo: Sequence[Scene],
     bands: list[str],
@@ -104,27 +88,26 @@ def _on_workers(
     progress: Callable[[int], None],
     timeout: float,
 ) -> None:
-    """One task per scene (joining runs already live), then wait for all of them."""
-    keys = {f"d{dataset.pk}:s{scene.pk}": scene for scene in todo}
-    for key, scene in keys.items():
-        if open_run(key):
-            transaction.on_commit(functools.partial(_send, (key, dataset.pk, scene.pk, bands)))
-    over: set[str] = set()
+    """One signature job, a unit per scene (the same run going already is joined), then
+    wait for it, telling `progress` as scenes are over."""
+    units = [dataset_unit(dataset.pk, scene, bands) for scene in todo]
+    job, _ = open_job(f"d{dataset.pk}:{','.join(bands)}", units, [s.product_id for s in todo])
     deadline = time.monotonic() + timeout
-    while len(over) < len(keys):
-        runs = dict(SignatureRun.objects.filter(key__in=list(keys)).values_list("key", "error"))
-        now_over = {k for k in keys if k not in over and (k not in runs or runs[k])}
-        for key in now_over:
-            if runs.get(key):
-                outcome.failed[keys[key].product_id] = runs[key]
-                close_run(key)  # gone: the next run tries again
-        over |= now_over
-        if now_over:
-            progress(len(now_over))
-        if len(over) < len(keys):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(keys) - len(over)} scenes still running")
-            time.sleep(POLL_SECONDS)
+    told = 0
+    while True:
+        job = jobs.wait(job, timeout=POLL_SECONDS)
+        if job.done > told:
+            progress(job.done - told)
+            told = job.done
+        if job.status != JobStatus.RUNNING:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(todo) - job.done} scenes still running")
+    outcome.failed.update(job.errors)
+    if job.failure:  # its workers were lost: every scene not reported is redone next run
+        reported = set(job.reported)
+        outcome.failed.update({s.product_id: job.failure for s, u in zip(todo, units, strict=True)
+                               if u.keys[0] not in reported})  # fmt: skip
     marks = SignatureExtraction.objects.filter(dataset=dataset, scene__in=[s.pk for s in todo])
     for mark in marks:
         outcome.extracted += 1

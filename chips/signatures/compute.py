@@ -1,11 +1,10 @@
 """Signature work as a worker (or this process) runs it: one parcel on one scene (a
 request's missing rows), or every parcel of a dataset that one scene covers (bulk); the
-rows recorded by bulk upsert. Runs others may join are keyed rows (SignatureRun).
+rows recorded by bulk upsert. Others join them as jobs (chips.signatures.work).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import itertools
 import logging
@@ -14,8 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import shapely
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from pyproj import Transformer
 
 from chips.catalogue import selection
@@ -23,13 +21,10 @@ from chips.catalogue.models import Asset, Scene
 from chips.raster.zonal import BandStats, band_stats, scene_stats
 from chips.raster.zonal_bulk import bulk_band_table, overlapping
 from chips.signatures import store
-from chips.signatures.models import Signature, SignatureExtraction, SignatureRun
+from chips.signatures.models import Signature, SignatureExtraction
 from parcels.models import Parcel, ParcelDataset
 
 log = logging.getLogger(__name__)
-
-# A run untouched for this long lost its worker and its message: it is opened again.
-STALE_RUN = dt.timedelta(minutes=30)
 
 
 def in_crs(polygon: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
@@ -76,26 +71,6 @@ def parcel_scene(parcel_id: int, scene_id: int, bands: Sequence[str]) -> int:
     stats = scene_stats(scene_files(scene_id, bands), polygon)
     store.record([signature(parcel_id, scene, s) for s in stats])
     return len(stats)
-
-
-def open_run(key: str) -> bool:
-    """Open the live run `key`; False when one is live already (join it). A stale run is
-    taken over."""
-    SignatureRun.objects.filter(key=key, created__lt=timezone.now() - STALE_RUN).delete()
-    try:
-        with transaction.atomic():
-            SignatureRun.objects.create(key=key)
-    except IntegrityError:
-        return False
-    return True
-
-
-def close_run(key: str, error: str = "") -> None:
-    """The run is over: gone when it succeeded, its reason kept for the waiters if not."""
-    if error:
-        SignatureRun.objects.filter(key=key).update(error=error[:2000])
-    else:
-        SignatureRun.objects.filter(key=key).delete()
 
 
 def dataset_parcels(dataset: ParcelDataset, scene: Scene) -> list[tuple[int, bytes]]:

@@ -71,24 +71,6 @@ class Signature(models.Model):
         return f"parcel {self.parcel_id} {self.scene_id}.{self.band}"
 
 
-class SignatureRun(models.Model):
-    """Work on the workers that others may join: one live row per key (the database
-    enforces it), so a repeated request or a second run waits for the first instead of
-    sending the same task again. Deleted by the task when its rows are recorded; a failed
-    run keeps its reason for the waiters, who remove it (the next request tries again)."""
-
-    # "p<parcel>:s<scene>" (one parcel's scene) or "d<dataset>:s<scene>" (bulk).
-    key = models.CharField(max_length=64, unique=True)
-    error = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created"]
-
-    def __str__(self) -> str:
-        return f"{self.key} {'failed' if self.error else 'running'}"
-
-
 class SignatureExtraction(models.Model):
     """One scene's bulk extraction for a dataset, written once its rows are all recorded:
     what makes extract_signatures idempotent and resumable (a scene without this row is

@@ -10,31 +10,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import transaction
 
-from chips import dispatch, tasks
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Scene
-from chips.cutting import CUT_THREADS
-from chips.raster.errors import ChipError
-from chips.raster.zonal import BandStats, clear_share, scene_stats
-from chips.signatures.compute import in_crs, open_run, signature
-from chips.signatures.models import Signature, SignatureRun
-from chips.signatures.store import record
-from common.errors import ArchiveUnavailable, BackendUnavailable
+from chips.errors import nothing_read
+from chips.models import JobStatus
+from chips.raster.zonal import clear_share
+from chips.signatures.models import Signature
+from chips.signatures.work import open_job, parcel_unit
+from chips.work import jobs
+from common.errors import BackendUnavailable
 from parcels.models import Parcel
 
 log = logging.getLogger(__name__)
@@ -84,13 +79,6 @@ def season_scenes(parcel: Parcel, *, level: str, start: dt.date, end: dt.date) -
     return selection.best_per_acquisition(scenes, shape)
 
 
-def _compute(files: dict[str, str], polygon: shapely.Geometry) -> list[BandStats] | ChipError:
-    try:
-        return scene_stats(files, polygon)
-    except ChipError as exc:
-        return exc
-
-
 def _held(
     parcel: Parcel, scenes: Sequence[Scene], bands: Sequence[str]
 ) -> dict[tuple[int, str], Signature]:
@@ -104,72 +92,27 @@ def fill_store(
     parcel: Parcel, scenes: Sequence[Scene], bands: Sequence[str]
 ) -> dict[tuple[int, str], Signature]:
     """The store's rows of the parcel for these scenes and bands, after computing and
-    recording those it lacked: on the workers (one task per scene, joining a run already
-    going), or without a broker here, scenes in parallel (GDAL releases the GIL). A scene
-    whose files cannot be read is left out (logged) and tried again by the next request;
-    nothing of it is recorded."""
+    recording those it lacked: a signature job of one unit per scene (chips.work), joined
+    when the same work runs already, made on the workers or here without a broker. A
+    scene whose files cannot be read is left out (logged) and tried again by the next
+    request; nothing of it is recorded."""
     held = _held(parcel, scenes, bands)
     assets = Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=list(bands))
-    todo: dict[int, dict[str, str]] = {}
+    todo: dict[int, set[str]] = {}
     for asset in assets:
         if (asset.scene_id, asset.band) not in held:
-            todo.setdefault(asset.scene_id, {})[asset.band] = asset.href
+            todo.setdefault(asset.scene_id, set()).add(asset.band)
     if not todo:
         return held
-    if dispatch.in_process():
-        failed = _compute_here(parcel, {s.pk: s for s in scenes}, todo)
-    else:
-        failed = _compute_on_workers(parcel, todo)
+    by_pk = {s.pk: s for s in scenes}
+    units = [parcel_unit(parcel.pk, pk, sorted(b)) for pk, b in todo.items()]
+    job, _ = open_job(f"p{parcel.pk}", units, [by_pk[pk].product_id for pk in todo])
+    job = jobs.wait(job, timeout=settings.CHIP_REQUEST_WAIT_SECONDS)
+    if job.status == JobStatus.RUNNING:
+        raise BackendUnavailable("the workers did not compute the time series in time")
     held = _held(parcel, scenes, bands)
-    if failed and not held:
-        raise ArchiveUnavailable(failed[0])
+    nothing_read(jobs.reasons(job), made=bool(held))
     return held
-
-
-def _compute_here(
-    parcel: Parcel, by_pk: dict[int, Scene], todo: dict[int, dict[str, str]]
-) -> list[str]:
-    native, srid = parcel_polygon(parcel)
-    work = [(pk, files, in_crs(native, srid, by_pk[pk].epsg)) for pk, files in todo.items()]
-    with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(work)))) as pool:
-        results = list(pool.map(lambda w: _compute(w[1], w[2]), work))
-    rows: list[Signature] = []
-    failed: list[str] = []
-    for (pk, _files, _polygon), result in zip(work, results, strict=True):
-        if isinstance(result, ChipError):
-            log.warning("parcel %s, scene %s: %s", parcel.pk, by_pk[pk].product_id, result)
-            failed.append(str(result))
-            continue
-        rows.extend(signature(parcel.pk, by_pk[pk], stats) for stats in result)
-    if rows:
-        record(rows)
-    return failed
-
-
-def _send(message: tuple[str, int, int, list[str]]) -> None:
-    tasks.parcel_signatures.apply_async(args=message)
-
-
-def _compute_on_workers(parcel: Parcel, todo: dict[int, dict[str, str]]) -> list[str]:
-    """One task per scene (a run that is live already is joined, not sent again); wait
-    for them up to CHIP_REQUEST_WAIT_SECONDS. The reasons of the scenes that failed."""
-    keys = {f"p{parcel.pk}:s{pk}": (pk, sorted(files)) for pk, files in todo.items()}
-    for key, (pk, bands) in keys.items():
-        if open_run(key):
-            message = (key, parcel.pk, pk, bands)
-            # Sent once the run row is committed: the worker must find it to close it.
-            transaction.on_commit(functools.partial(_send, message))
-    deadline = time.monotonic() + settings.CHIP_REQUEST_WAIT_SECONDS
-    while True:
-        runs = dict(SignatureRun.objects.filter(key__in=list(keys)).values_list("key", "error"))
-        if all(runs.values()):  # every run over: gone (recorded) or failed
-            break
-        if time.monotonic() > deadline:
-            raise BackendUnavailable("the workers did not compute the time series in time")
-        time.sleep(0.05)
-    failed = [error for error in runs.values() if error]
-    SignatureRun.objects.filter(key__in=list(runs)).exclude(error="").delete()
-    return failed
 
 
 def columns(req: SeriesRequest) -> list[str]:

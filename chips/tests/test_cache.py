@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from chips import delivery
 from chips.models import CachedChip, ClientCache
+from chips.raw import deliver as delivery
 from chips.tasks import flush_chip_cache
 from testing.raw_archive import P_OVERLAP_UTM31
 from testing.scenes import to_lonlat

@@ -17,8 +17,11 @@ from django.test import Client
 from django.utils import timezone
 from pyproj import Transformer
 
-from chips import jobs, planning
-from chips.models import CachedChip, ChipJob, ClientCache, Scene
+from chips.models import CachedChip, ChipJob, ClientCache, JobKind, Scene
+from chips.raw import plan as planning
+from chips.store import cache as store
+from chips.work import jobs, liveness
+from chips.work.units import Outcome, Unit
 from testing.auth import basic, make_user
 from testing.rasters import expected_window
 from testing.raw_archive import P_OVERLAP_UTM31
@@ -79,11 +82,11 @@ def test_repeat_joins_the_running_job(client, alice, auth, archive, chip_store, 
         user=alice, ip="127.0.0.1", square=f"{lon:.6f}|{lat:.6f}|1280"
     )
     key = jobs.job_key(
-        kind="raw", token=client_cache.token, chip_keys=[p.spec.key for p in planned]
+        kind=JobKind.RAW, token=client_cache.token, keys=[p.spec.key for p in planned]
     )
-    running, created = jobs.open_job(
-        key=key, kind="raw", cache=client_cache, plan=[(p.label, p.spec.key, p.spec.file_name)
-        for p in planned], total=3,
+    running, created = jobs.open_or_join(
+        key, kind=JobKind.RAW, cache=client_cache, owner=liveness.BROKER_OWNER,
+        entries=[jobs.Entry(p.label, p.spec.key, p.spec.file_name) for p in planned],
     )  # fmt: skip
     assert created
     for _ in range(3):  # reloads: each waits, then answers the same job; nothing is cut
@@ -92,7 +95,9 @@ def test_repeat_joins_the_running_job(client, alice, auth, archive, chip_store, 
     assert store_files(chip_store) == [] and not CachedChip.objects.exists()
     assert ChipJob.objects.count() == 1
     # A second open of the same key joins rather than opening another job.
-    again, created = jobs.open_job(key=key, kind="raw", cache=client_cache, plan=[], total=3)
+    again, created = jobs.open_or_join(
+        key, kind=JobKind.RAW, cache=client_cache, entries=[], owner=liveness.BROKER_OWNER
+    )
     assert not created and again.pk == running.pk
     # A job that stopped moving (its workers are gone) is not joined: the work restarts.
     ChipJob.objects.filter(pk=running.pk).update(updated=timezone.now() - dt.timedelta(hours=1))
@@ -145,14 +150,19 @@ def test_a_scene_reported_twice_counts_once(archive, chip_store) -> None:
     user = User.objects.create(username="ana")
     cache = ClientCache.objects.create(user=user, ip="10.0.0.1", square="x")
     scene = archive["B1"]
-    record = jobs.ChipRecord(f"{scene.product_id}.B04.tif", "k1", "raw/k1/k1.tif", scene.pk,
-                             "B04", 10)  # fmt: skip
-    plan = [("d1", "k1", record.file_name), ("d2", "k2", "other.B04.tif")]
-    job, _ = jobs.open_job(key="j", kind="raw", cache=cache, plan=plan, total=2)
-    for _ in range(2):
-        reported = jobs.report_scene(job.pk, chip_keys=["k1"], records=[record])
+    record = store.ChipRecord(f"{scene.product_id}.B04.tif", "k1", "raw/k1/k1.tif", scene.pk,
+                              "B04", 10)  # fmt: skip
+    plan = [jobs.Entry("d1", "k1", record.file_name), jobs.Entry("d2", "k2", "other.B04.tif")]
+    job, _ = jobs.open_or_join(
+        "j", kind=JobKind.RAW, cache=cache, entries=plan, owner=liveness.BROKER_OWNER
+    )
+    first = Unit(JobKind.RAW, ("k1",), {})
+    for _ in range(2):  # the unit's runner records its chips, then the unit reports
+        store.record_chips([record], cache_id=cache.pk)
+        reported = jobs.report(job.pk, [(first, Outcome())])
     assert reported is not None and (reported.done, reported.status) == (1, "running")
     assert CachedChip.objects.filter(cache=cache).count() == 1
-    done = jobs.report_scene(job.pk, chip_keys=["k2"], records=[], failed={"k2": "unreadable"})
+    second = Unit(JobKind.RAW, ("k2",), {})
+    done = jobs.report(job.pk, [(second, Outcome(failed={"k2": "unreadable"}))])
     assert done is not None
     assert (done.done, done.status, done.errors) == (2, "done", {"d2": "unreadable"})

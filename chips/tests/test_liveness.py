@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from chips import jobs, liveness
-from chips.models import ChipJob, ClientCache
+from chips.models import ChipJob, ClientCache, JobKind
+from chips.work import jobs, liveness
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,9 +44,10 @@ def test_this_process_is_alive_and_an_exited_one_is_not() -> None:
 def open_job(owner: str) -> ChipJob:
     user = User.objects.create(username=f"u{time.monotonic_ns()}")
     cache = ClientCache.objects.create(user=user, ip="127.0.0.1", square="1|2|1280")
-    job, _ = jobs.open_job(
-        key=str(time.monotonic_ns()), kind="raw", cache=cache, plan=[], total=1, owner=owner
-    )
+    job, _ = jobs.open_or_join(
+        str(time.monotonic_ns()), kind=JobKind.RAW, cache=cache, entries=[jobs.Entry("d", "k")],
+        owner=owner,
+    )  # fmt: skip
     return job
 
 
@@ -60,7 +61,7 @@ def test_a_job_on_another_host_is_dead_once_its_heartbeat_is_old(settings) -> No
     ChipJob.objects.filter(pk=job.pk).update(heartbeat=job.heartbeat)
     assert jobs.live_job(job.key) is None
     job.refresh_from_db()
-    assert job.status == "failed" and job.errors[""] == jobs.LOST
+    assert job.status == "failed" and job.failure == jobs.LOST
 
 
 def test_beating_writes_the_heartbeat_while_the_work_runs() -> None:

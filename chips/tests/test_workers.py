@@ -25,8 +25,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from chips.models import CachedChip, ChipJob, Scene
-from chips.tasks import cut_scene_chips
+from chips.catalogue import planning
+from chips.models import Asset, CachedChip, ChipJob, Scene
+from chips.tasks import run_unit
 from testing import composite_archive as fx
 from testing.auth import BasicAuth, basic, make_user
 from testing.rasters import write_band
@@ -121,12 +122,32 @@ def test_work_spreads_over_both_and_matches_in_process(
     assert len(on_workers_files) == 2 * len(tiles)
 
     # The embedded path (no broker) writes the very same bytes.
-    cut_scene_chips.app.conf.update(task_always_eager=True)
+    run_unit.app.conf.update(task_always_eager=True)
     settings.CHIP_STORE = tmp_path / "in-process"
     make_user("bo")
     status, in_process = batch(Client(), basic("bo"), tiles, ["B04", "SCL"])
     assert status == 200 and in_process["dates"] == body["dates"]
     assert stored(settings.CHIP_STORE) == on_workers_files
+
+
+def test_a_broken_unit_reports_only_its_dates_on_the_workers(on_workers, tmp_path: Path) -> None:
+    """The same rule as in process (test_work_modes.py): a scene's band file that fails
+    at its cut on a worker fails that entry's date only; the job closes with the others."""
+    scenes = build_archive(tmp_path / "rasters")
+    planning.learn_grids(list(Asset.objects.all()))  # planned: the file fails at its cut
+    broken = scenes["A2"]
+    asset = broken.assets.get(band="B04")
+    asset.href = str(tmp_path / "gone" / "B04.jp2")
+    asset.save()
+    make_user("ana")
+    tiles = [scenes[k].product_id for k in ("B1", "A2", "A3new")]
+    status, body = batch(Client(), basic("ana"), tiles, ["B04", "SCL"])
+    assert status == 200, body
+    failed = {d for d, e in zip(body["dates"], body["errors"], strict=True) if e}
+    assert failed == {f"{broken.sensing_key}_B04"}
+    job = ChipJob.objects.get()
+    assert job.owner == "broker" and job.status == "done" and not job.failure
+    assert job.done == job.total == len(body["dates"]) == 6 and set(job.errors) == failed
 
 
 def test_ten_identical_requests_cut_each_chip_once(on_workers, tmp_path: Path) -> None:

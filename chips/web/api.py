@@ -11,10 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chips import delivery as chip_delivery
-from chips import jobs
+from chips.raw import answer as raw_answer
+from chips.raw import deliver as chip_delivery
 from chips.signatures import series
 from chips.web import serializers as s
+from chips.work import jobs
 from common.schema import error_responses
 from ops.accounting import record_chips
 from ops.client_ip import client_ip
@@ -37,8 +38,8 @@ def delivered(request: Request, delivery: chip_delivery.Delivery) -> Response:
     if delivery.body is not None:
         return Response(delivery.body)
     assert delivery.job is not None
-    url = chip_delivery.job_url(delivery.job)
-    return Response(jobs.status(delivery.job, url=url), status=202, headers={"Location": url})
+    url = jobs.job_url(delivery.job)
+    return Response(raw_answer.status(delivery.job, url=url), status=202, headers={"Location": url})
 
 
 @extend_schema(
@@ -107,5 +108,5 @@ class ChipJobStatus(APIView):
     """GET /query/jobs/<id>: status, done and total of a chip job, its result when over."""
 
     def get(self, request: Request, job_id: str) -> Response:
-        job = chip_delivery.job_of(user=caller(request), job_id=job_id)
-        return Response(jobs.status(job, url=chip_delivery.job_url(job)))
+        job = jobs.job_of(user=caller(request), job_id=job_id)
+        return Response(raw_answer.status(job, url=jobs.job_url(job)))

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from chips.cache import dump_file
+from chips.store.cache import dump_file
 from common.errors import MethodNotAllowed, NotFound
 from common.http_errors import error_response
 from common.schema import ERROR_COMPONENT, ERROR_SCHEMA

@@ -18,15 +18,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chips import delivery
-from chips.composite.plan import CompositeRequest, plan_composites
-from chips.composite.status import ChipState, cloud_text, job_progress, plan_status
-from chips.composite.work import TooManyChips, ensure_work
+from chips.composite.plan import CompositePlan, CompositeRequest, plan_composites
+from chips.composite.status import ChipState, PlanStatus, cloud_text, job_progress, plan_status
+from chips.composite.work import ensure_work
+from chips.errors import TooManyChips
+from chips.models import JobKind
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
 from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
+from chips.work import jobs
 from common.errors import NotFound
 from common.negotiation import wants_json
 from common.schema import error_responses
@@ -126,8 +128,8 @@ class ChipsByParcelId(CompositePage):
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
     """`job=<id>`: where that composite job of the caller stands (what the page polls).
     It only reads: a poll never plans nor starts any work."""
-    job = delivery.job_of(user=caller(request), job_id=job_id)
-    if job.kind != "composite":
+    job = jobs.job_of(user=caller(request), job_id=job_id)
+    if job.kind != JobKind.COMPOSITE:
         raise NotFound("no such composite job", param="job")
     return JsonResponse(job_progress(job))
 
@@ -151,52 +153,70 @@ def _answer(
     except TooManyChips:
         if wants_json(request):
             raise  # the JSON API keeps its per-request limit
-        # The page shows the whole window: its script asks for it in windows that each
-        # fit the limit, one after the other, filling the chips in as they come.
-        # The first window starts here (as a page without a script, reloading, goes on).
-        status = plan_status(plan)
-        batches = season_windows(
-            status.chips,
-            start=composite.start,
-            end=composite.end,
-            limit=settings.MAX_CHIPS_PER_REQUEST,
-            refresh=composite.refresh,
-        )
-        first = dataclasses.replace(
-            composite,
-            start=dt.date.fromisoformat(batches[0][0]),
-            end=dt.date.fromisoformat(batches[0][1]),
-        )
-        started = ensure_work(
-            plan_composites(user=caller(request), ip=client_ip(request), request=first, keep=keep),
-            limit_hint=LIMIT_HINT,
-        )
-        batches = batches[1:]
-        running = started.job_id if started.state == "running" else None
-        status = dataclasses.replace(status, job_id=running)
+        status, batches = _first_window(plan, composite)
     cells = [_cell(c) for c in status.chips]
     if wants_json(request):
-        return JsonResponse(
-            {
-                "state": status.state,
-                "done": status.done,
-                "total": status.total,
-                "error": status.error,
-                "job": status.job_id,
-                "dates": [c["id"] for c in cells if c["src"]],
-                "chips": [c["src"] for c in cells if c["src"]],
-                "items": [{k: c[k] for k in JSON_ITEM_KEYS} for c in cells],
-                # Acquisitions whose band files could not be read: that date, its reason.
-                "failed": [{"id": d, "error": r} for d, r in sorted(status.failed.items())],
-            }
-        )
+        return JsonResponse(_json_answer(status, cells))
+    context = _page_context(request, composite, status, cells, heading, facts, hidden, batches)
+    if season_of is not None:  # the parcel's season above its chips (chips.web.season)
+        context["season"] = season_of({c["id"] for c in cells if c["src"]})
+        context["season_fields"] = season_fields(hidden, composite)
+    return render(request, "chips/composite_page.html", context)
+
+
+def _first_window(
+    plan: CompositePlan, composite: CompositeRequest
+) -> tuple[PlanStatus, list[tuple[str, str]]]:
+    """Over the per-request limit, the page shows the whole window: its script asks for it
+    in windows that each fit the limit, one after the other, filling the chips in as they
+    come. The first window starts here, from the same plan (as a page without a script,
+    reloading, goes on). The status of the whole window, and the windows left."""
+    status = plan_status(plan)
+    batches = season_windows(
+        status.chips,
+        start=composite.start,
+        end=composite.end,
+        limit=settings.MAX_CHIPS_PER_REQUEST,
+        refresh=composite.refresh,
+    )
+    first = plan.window(dt.date.fromisoformat(batches[0][0]), dt.date.fromisoformat(batches[0][1]))
+    started = ensure_work(first, limit_hint=LIMIT_HINT)
+    running = started.job_id if started.state == "running" else None
+    return dataclasses.replace(status, job_id=running), batches[1:]
+
+
+def _json_answer(status: PlanStatus, cells: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "state": status.state,
+        "done": status.done,
+        "total": status.total,
+        "error": status.error,
+        "job": status.job_id,
+        "dates": [c["id"] for c in cells if c["src"]],
+        "chips": [c["src"] for c in cells if c["src"]],
+        "items": [{k: c[k] for k in JSON_ITEM_KEYS} for c in cells],
+        # Acquisitions whose band files could not be read: that date, its reason.
+        "failed": [{"id": d, "error": r} for d, r in sorted(status.failed.items())],
+    }
+
+
+def _page_context(
+    request: Request,
+    composite: CompositeRequest,
+    status: PlanStatus,
+    cells: list[dict[str, Any]],
+    heading: str,
+    facts: list[tuple[str, str]],
+    hidden: list[tuple[str, str]],
+    batches: list[tuple[str, str]],
+) -> dict[str, Any]:
     size = status.chips[0].item.specs[0].size_x if status.chips else None
     facts = facts + [
         ("Window", _window_text(composite.start, composite.end)),
         ("Level", composite.level.replace("LEVEL", "L")),
         ("Chip", f"{composite.chipsize} m" + (f", {size} px" if size else "")),
     ]
-    context = {
+    return {
         "heading": heading,
         "facts": facts,
         "legend": _legend(composite),
@@ -231,10 +251,6 @@ def _answer(
         + [("plevel", composite.level), ("chipsize", str(composite.chipsize))],
         "bands_label": " / ".join(composite.bands),
     }
-    if season_of is not None:  # the parcel's season above its chips (chips.web.season)
-        context["season"] = season_of({c["id"] for c in cells if c["src"]})
-        context["season_fields"] = season_fields(hidden, composite)
-    return render(request, "chips/composite_page.html", context)
 
 
 def season_windows(

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chips.cache import flush_cache
+from chips.store.cache import flush_cache
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 

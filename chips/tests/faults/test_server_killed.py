@@ -23,7 +23,7 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 
-from chips import planning
+from chips.catalogue import planning
 from chips.models import Asset, ChipJob, JobStatus
 from chips.tests.test_remote_reads import RangeHandler, RangeServer
 from testing import composite_archive as fx
@@ -138,5 +138,5 @@ def test_request_after_a_kill_cuts_only_the_missing_chips(
     assert len(raw_files(store)) == 6
     assert second.output().count("extracted chip") == 3  # only the three missing ones
     lost, redone = ChipJob.objects.order_by("created")
-    assert lost.status == JobStatus.FAILED and "lost its workers" in lost.errors[""]
+    assert lost.status == JobStatus.FAILED and "lost its workers" in lost.failure
     assert redone.status == JobStatus.DONE

@@ -19,8 +19,8 @@ import rasterio
 from django.contrib.auth.models import User
 from django.test import Client
 
-from chips import cache
 from chips.models import CachedChip
+from chips.store import cache
 from testing import composite_archive as fx
 from testing.auth import basic
 

@@ -10,7 +10,7 @@ import pytest
 import rasterio
 from django.test import Client
 
-from chips import planning
+from chips.catalogue import planning
 from chips.models import Asset
 from chips.tests.web.test_pages import JSON, location_url, source_window, wait_done
 from testing import composite_archive as fx

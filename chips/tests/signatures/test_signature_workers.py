@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from chips.models import Scene, Signature, SignatureExtraction, SignatureRun
+from chips.models import ChipJob, JobKind, JobStatus, Scene, Signature, SignatureExtraction
 from chips.tests.test_workers import big_jp2_scenes
 from testing.auth import BasicAuth
 from testing.workers import Broker, Worker, start_workers, stop_workers
@@ -99,7 +99,7 @@ def test_time_series_on_the_workers_joins_running_work(
     # One task per scene, whichever request sent it: the others joined.
     tasks = Counter(PARCEL_TASK.findall(lines()))
     assert len(tasks) == 3 and set(tasks.values()) == {1}, tasks
-    assert not SignatureRun.objects.exists()
+    assert not ChipJob.objects.filter(kind=JobKind.SIGNATURES, status=JobStatus.RUNNING).exists()
     # The same numbers as this process computes without a broker.
     on_workers_rows = {(r.scene_id, r.band): r.mean for r in Signature.objects.all()}
     Signature.objects.all().delete()
@@ -154,4 +154,4 @@ def test_extract_signatures_survives_a_worker_killed_mid_task(
     inside = Signature.objects.filter(scene__in=scenes)
     assert inside.count() == inside.values("parcel", "scene", "band").distinct().count()
     assert {r.band for r in inside} == {"B02", "B03", "B04", "B08"}
-    assert not SignatureRun.objects.exists()
+    assert not ChipJob.objects.filter(kind=JobKind.SIGNATURES, status=JobStatus.RUNNING).exists()

@@ -208,7 +208,7 @@ def test_demo_area_pages_in_chromium(
     # The pages' Content-Security-Policy must block nothing of their own.
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None)
-    caplog.set_level("INFO", logger="chips.cutting")
+    caplog.set_level("INFO", logger="chips.raw.cut")
 
     # chipsByLocation, false colour (B08 first: the 10 m grid).
     url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}&chipsize={CHIPSIZE}"

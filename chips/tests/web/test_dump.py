@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 
-from chips import delivery
-from chips.cache import flush_cache
 from chips.models import Scene
+from chips.raw import deliver as delivery
+from chips.store.cache import flush_cache
 from testing.raw_archive import P_OVERLAP_UTM31
 from testing.scenes import to_lonlat
 

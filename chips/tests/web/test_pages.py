@@ -28,12 +28,12 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.windows import Window
 
-from chips import jobs
-from chips.composite.make import make_composite
+from chips.composite.make import composite_unit
 from chips.composite.plan import CompositePlan, CompositeRequest, plan_composites
-from chips.composite.work import composite_message
-from chips.models import CachedChip
+from chips.models import CachedChip, JobKind
 from chips.raster.render import Lut
+from chips.work import jobs, liveness
+from chips.work.running import run_here
 from testing import composite_archive as fx
 from testing.auth import make_user
 
@@ -157,6 +157,28 @@ def test_held_raw_chips_are_read_instead_of_the_source(
     assert {p: p.stat().st_size for p in store.glob("raw/**/*.tif")} == held  # none new
 
 
+def test_a_truncated_png_is_made_again_not_served(
+    tmp_path: Path, store: Path, staff_client: Client
+) -> None:
+    """A PNG left short in the store (a power loss: files are not fsynced) fails the size
+    its record holds: the page makes it again and never serves the short one."""
+    fx.make_scenes(tmp_path / "archive", 2)
+    first = wait_done(staff_client, location_url())
+    assert first["state"] == "done" and len(first["chips"]) == 2
+    whole = {chip: staff_client.get(chip).getvalue() for chip in first["chips"]}
+    victim = next(iter(store.glob("png/*/*.png")))
+    content = victim.read_bytes()
+    victim.write_bytes(content[: len(content) // 2])
+    again = wait_done(staff_client, location_url())
+    assert again["state"] == "done" and len(again["chips"]) == 2
+    assert victim.read_bytes() == content  # made again, the same bytes
+    assert again["chips"] == first["chips"]  # the same client, the same /dump/ paths
+    for chip in again["chips"]:
+        served = staff_client.get(chip).getvalue()
+        assert served == whole[chip]
+        Image.open(io.BytesIO(served)).load()  # a whole PNG
+
+
 def test_unreadable_band_fails_its_date_only(
     tmp_path: Path, store: Path, staff: User, staff_client: Client
 ) -> None:
@@ -207,7 +229,7 @@ def test_20m_first_band_gives_64px(tmp_path: Path, store: Path, staff_client: Cl
 def test_flush_removes_composites_and_their_raw_chips(
     tmp_path: Path, store: Path, staff_client: Client
 ) -> None:
-    from chips.cache import flush_cache
+    from chips.store.cache import flush_cache
 
     fx.make_scenes(tmp_path / "archive", 2)
     body = wait_done(staff_client, location_url())
@@ -226,9 +248,10 @@ def plan(tmp_path: Path, store: Path, staff: User) -> CompositePlan:
 
 def test_running_work_is_joined_not_restarted(plan: CompositePlan, staff_client: Client) -> None:
     # Someone else is on this request's work right now.
-    _, created = jobs.open_job(
-        key=plan.job_key, kind="composite", cache=plan.client, plan=[], total=2
-    )
+    _, created = jobs.open_or_join(
+        plan.job_key, kind=JobKind.COMPOSITE, cache=plan.client, owner=liveness.BROKER_OWNER,
+        entries=[jobs.Entry(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
+    )  # fmt: skip
     assert created
     page = staff_client.get(location_url(), **HTML)
     html = page.content.decode()
@@ -378,13 +401,13 @@ def job_param(html: str) -> str:
 
 def test_poll_reads_the_job_and_starts_nothing(plan: CompositePlan, staff_client: Client) -> None:
     # A worker elsewhere is on this request's job (opened as a request opens it).
-    job, _ = jobs.open_job(
-        key=plan.job_key,
-        kind="composite",
+    job, _ = jobs.open_or_join(
+        plan.job_key,
+        kind=JobKind.COMPOSITE,
         cache=plan.client,
-        plan=[(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
-        total=2,
-        options={"lut": "5_95", "empty": []},
+        entries=[jobs.Entry(i.scene.sensing_key, i.key, i.file_name) for i in plan.items],
+        lut="5_95",
+        owner=liveness.BROKER_OWNER,
     )
     html = staff_client.get(location_url(), **HTML).content.decode()
     poll = job_param(html)
@@ -392,14 +415,14 @@ def test_poll_reads_the_job_and_starts_nothing(plan: CompositePlan, staff_client
     first = staff_client.get(poll, **JSON).json()
     assert (first["state"], first["done"], first["total"]) == ("running", 0, 2)
     # The worker finishes the first chip: the next poll shows it, the other still pending.
-    make_composite(job, composite_message(plan.items[0]))
+    run_here(job, [composite_unit(plan.items[0])])
     second = staff_client.get(poll, **JSON).json()
     assert second["done"] == 1 and second["items"][0]["src"] and not second["items"][1]["src"]
     assert second["items"][0]["cloud"] == "50 %" and second["items"][0]["stretch"].startswith(
         "B08:"
     )
     assert CachedChip.objects.count() == 1  # the polls and the page started nothing
-    make_composite(job, composite_message(plan.items[1]))
+    run_here(job, [composite_unit(plan.items[1])])
     assert staff_client.get(poll, **JSON).json()["state"] == "done"
     # Someone else's job, or no job at all: 404 naming the parameter.
     other = Client()

@@ -1,4 +1,6 @@
-"""The raw chip request flow: select scenes -> plan specs -> cache check -> cut -> record.
+"""The raw chip request flow: select scenes -> plan specs (chips.raw.plan) -> what the client
+holds (chips.store) -> a job of one unit per scene (chips.work, cut by chips.raw.cut) ->
+the answer (chips.raw.answer).
 
 Plain functions with keyword-only arguments; the views parse parameters and call these.
 """
@@ -12,15 +14,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 
-from chips import cache, dispatch, jobs
 from chips.catalogue import selection
-from chips.cutting import SceneWork
-from chips.models import ChipJob, JobStatus, Scene
-from chips.planning import PlannedChip, plan_raw
+from chips.errors import TooManyChips, nothing_read
+from chips.models import CachedChip, ChipJob, ClientCache, JobKind, JobStatus, Scene
 from chips.raster.chipspec import ChipSpec
-from common.errors import ArchiveUnavailable, BadParameter, NotFound
+from chips.raw.answer import answer, answer_body
+from chips.raw.cut import SceneWork
+from chips.raw.plan import PlannedChip, plan_raw
+from chips.store import cache
+from chips.work import dispatch, jobs
+from common.errors import BadParameter, NotFound
 from ops.quotas import check_chip_quota
 
 
@@ -122,6 +126,14 @@ class Delivery:
     cached: int = 0
 
 
+def _missing(
+    client: ClientCache, planned: Sequence[PlannedChip], *, refresh: bool
+) -> tuple[dict[str, CachedChip], list[PlannedChip]]:
+    """(held records, chips still to cut) of the plan."""
+    held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
+    return held, [p for p in planned if p.spec.key not in held]
+
+
 def deliver(
     *,
     user: User,
@@ -138,26 +150,24 @@ def deliver(
 ) -> Delivery:
     """Give the client every planned chip: join the same request's running job if there
     is one; else reuse what the client holds and start a job for the rest (at most
-    MAX_CHIPS_PER_REQUEST, one task per scene). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
+    MAX_CHIPS_PER_REQUEST, one unit per scene). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
     (not at all when `background`); the answer lists dates and /dump/ paths in plan order."""
     client = cache.client_cache(
         user=user, ip=ip, square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize)
     )
     key = jobs.job_key(
-        kind="raw", token=client.token, chip_keys=[p.spec.key for p in planned], refresh=refresh
+        kind=JobKind.RAW, token=client.token, keys=[p.spec.key for p in planned], refresh=refresh
     )
-    held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
-    missing = [p for p in planned if p.spec.key not in held]
+    held, missing = _missing(client, planned, refresh=refresh)
     # Everything held answers at once (a warm request: no job look-up); a job of the same
     # key may only be finishing its bookkeeping then, and would answer the same.
     running = jobs.live_job(key) if missing else None
     if running is not None:  # a reload or a repeat: join, never a second extraction
         joined = _settle(running, background=background)
-        if joined.job is None or joined.job.errors.get("") != jobs.LOST:
+        if joined.job is None or not jobs.lost(joined.job):
             return joined
-        # Its owner died while we waited (chips.liveness): redo what it left undone.
-        held = cache.held_chips(cache=client, specs=[p.spec for p in planned])
-        missing = [p for p in planned if p.spec.key not in held]
+        # Its owner died while we waited (chips.work.liveness): redo what it left undone.
+        held, missing = _missing(client, planned, refresh=False)
     if missing and not refresh:
         # The same work may have finished between our look at the cache and our look for
         # its job (its chips are recorded before it closes): look at the cache once more
@@ -166,39 +176,50 @@ def deliver(
         missing = [p for p in planned if p.spec.key not in held]
     limit = settings.MAX_CHIPS_PER_REQUEST
     if len(missing) > limit:
-        raise BadParameter(
-            f"{len(missing)} chips to cut, at most {limit} per request (chips already in "
-            f"your cache do not count): {limit_hint}, then ask for the rest",
-            param=limit_param,
-        )
+        raise TooManyChips(len(missing), limit, hint=limit_hint, param=limit_param)
     if not missing:
-        body = jobs.answer_body(
-            entries=[
-                (p.label, f"/dump/{client.token}/{p.spec.file_name}")
-                for p in planned
-                if p.spec.key in held
-            ],
-            failed=failed or {},
-        )
+        entries = [
+            (p.label, cache.dump_url(client.token, p.spec.file_name))
+            for p in planned
+            if p.spec.key in held
+        ]
+        body = answer_body(entries=entries, failed=failed or {})
         return Delivery(job=None, body=body, cached=len(held))
     check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
-    per_scene: dict[int, list[ChipSpec]] = {}
-    for item in missing:
-        per_scene.setdefault(item.scene.pk, []).append(item.spec)
-    job, created = jobs.open_job(
-        key=key,
-        kind="raw",
+    job, created = _start(key, client, planned, missing, failed, refresh, background)
+    return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
+
+
+def _start(
+    key: str,
+    client: ClientCache,
+    planned: Sequence[PlannedChip],
+    missing: Sequence[PlannedChip],
+    failed: dict[str, str] | None,
+    refresh: bool,
+    background: bool,
+) -> tuple[ChipJob, bool]:
+    """Open the request's job (or join the one another request opened first) and, if it
+    is ours, submit its units: one per scene."""
+    job, created = jobs.open_or_join(
+        key,
+        kind=JobKind.RAW,
         cache=client,
-        plan=[(p.label, p.spec.key, p.spec.file_name) for p in planned],
-        total=len(planned),
+        entries=[jobs.Entry(p.label, p.spec.key, p.spec.file_name) for p in planned],
         done=len(planned) - len(missing),
         errors=failed,
-        owner=dispatch.job_owner(),
+        refresh=refresh,
+        owner=dispatch.owner(),
     )
     if created:
-        work = [SceneWork(pk, tuple(specs)) for pk, specs in per_scene.items()]
-        dispatch.run_job(job, work, refresh=refresh, background=background)
-    return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
+        per_scene: dict[int, list[ChipSpec]] = {}
+        for item in missing:
+            per_scene.setdefault(item.scene.pk, []).append(item.spec)
+        units = [
+            SceneWork(pk, tuple(specs)).unit(refresh=refresh) for pk, specs in per_scene.items()
+        ]
+        dispatch.submit(job, units, background=background)
+    return job, created
 
 
 def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) -> Delivery:
@@ -208,23 +229,7 @@ def _settle(job: ChipJob, *, background: bool, cut: int = 0, cached: int = 0) ->
         job = jobs.wait(job, timeout=settings.CHIP_REQUEST_WAIT_SECONDS)
     if job.status == JobStatus.RUNNING:
         return Delivery(job=job, body=None, cut=cut, cached=cached)
-    body = jobs.answer(job)
-    if body.get("errors") and not any(body["chips"]):
-        reason = next(r for r in body["errors"] if r)
-        raise ArchiveUnavailable(reason)
+    body = answer(job)
+    if body.get("errors"):
+        nothing_read(body["errors"], made=any(body["chips"]))
     return Delivery(job=job, body=body, cut=cut, cached=cached)
-
-
-def job_url(job: ChipJob) -> str:
-    return f"/query/jobs/{job.pk}"
-
-
-def job_of(*, user: User, job_id: str) -> ChipJob:
-    """A job of this user (another user's job is as unknown as a missing one)."""
-    try:
-        job = ChipJob.objects.select_related("cache").filter(pk=job_id, user=user).first()
-    except (ValueError, ValidationError):  # not a job id at all
-        job = None
-    if job is None:
-        raise NotFound("no such job", param="job")
-    return job

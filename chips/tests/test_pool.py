@@ -16,7 +16,7 @@ OWNER = """
 import os, sys, time
 import django
 django.setup()
-from chips.cutting import cut_pool
+from chips.work.pool import cut_pool
 pool = cut_pool()
 list(pool.map(int, [0, 1]))  # start the workers
 print(" ".join(str(p) for p in pool._processes), flush=True)

@@ -1,8 +1,9 @@
 """The per-client chip cache: tokens, records, the file store and its flush.
 
-Files live once in a content-addressed store (CHIP_STORE/raw/<key[:2]>/<key>.tif, the key
-being ChipSpec.key), so clients asking for the same chip share it; the database says which
-client holds which file under which name, and only recorded files are ever served.
+Files live once in a content-addressed store (CHIP_STORE/raw/<key[:2]>/<key>.tif for raw
+chips, the key being ChipSpec.key; CHIP_STORE/png/... for composites), so clients asking for
+the same file share it; the database says which client holds which file under which name
+and its size, and only recorded files of that size are ever served: one rule for every kind.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,47 @@ def store_path(relpath: str) -> Path:
     return Path(settings.CHIP_STORE) / relpath
 
 
+def dump_url(token: str, file_name: str) -> str:
+    """Where a client fetches a file it holds (chips.web.dump serves it)."""
+    return f"/dump/{token}/{file_name}"
+
+
+@dataclass(frozen=True)
+class ChipRecord:
+    """A file to record in a client's cache once it is in the store."""
+
+    file_name: str
+    spec_key: str
+    stored_path: str
+    scene_id: int
+    band: str
+    size_bytes: int
+
+
+def record_chips(records: Sequence[ChipRecord], *, cache_id: int) -> None:
+    """Record files in a client's cache, in one statement. A record of the same name is
+    replaced (a refresh, or a unit redone after its worker died): never duplicated."""
+    if not records:
+        return
+    CachedChip.objects.bulk_create(
+        [
+            CachedChip(
+                cache_id=cache_id,
+                file_name=r.file_name,
+                spec_key=r.spec_key,
+                stored_path=r.stored_path,
+                scene_id=r.scene_id,
+                band=r.band,
+                size_bytes=r.size_bytes,
+            )
+            for r in records
+        ],
+        update_conflicts=True,
+        unique_fields=["cache", "file_name"],
+        update_fields=["spec_key", "stored_path", "scene", "band", "size_bytes"],
+    )
+
+
 def client_cache(*, user: User, ip: str, square: str) -> ClientCache:
     """The client's cache for a square, created with a fresh token on first use."""
     try:
@@ -57,11 +99,16 @@ def _file_size(path: Path) -> int | None:
 
 
 def held_chips(*, cache: ClientCache, specs: Iterable[ChipSpec]) -> dict[str, CachedChip]:
-    """{spec key: record} of the specs the client already holds, file present on disk
-    with the size recorded. A record whose file went missing (a flush racing with this
-    client) or came back short (files are not fsynced: a power loss may truncate one)
-    is dropped, so the chip is cut again rather than answered broken."""
-    keys = {s.key for s in specs}
+    """{spec key: record} of the raw chips the client already holds (see held)."""
+    return held(cache=cache, keys={s.key for s in specs})
+
+
+def held(*, cache: ClientCache, keys: Iterable[str]) -> dict[str, CachedChip]:
+    """{key: record} of the files (raw chips, composites) the client already holds, file
+    present on disk with the size recorded. A record whose file went missing (a flush
+    racing with this client) or came back short (files are not fsynced: a power loss may
+    truncate one) is dropped, so the file is made again rather than answered broken."""
+    keys = set(keys)
     held: dict[str, CachedChip] = {}
     stale: list[int] = []
     for record in CachedChip.objects.filter(cache=cache, spec_key__in=keys):
@@ -74,15 +121,29 @@ def held_chips(*, cache: ClientCache, specs: Iterable[ChipSpec]) -> dict[str, Ca
     return held
 
 
-def shared_file(spec: ChipSpec) -> Path | None:
-    """The store's file for a spec if another request already cut it. Its mtime is
-    refreshed so that a flush running now leaves it alone (see flush_files)."""
-    path = store_path(stored_relpath(spec))
-    try:
-        os.utime(path)
-    except OSError:  # not cut yet, or the store is unusable (the cut will say why)
-        return None
-    return path
+def shared_files(files: Sequence[tuple[str, str]]) -> dict[str, tuple[Path, int]]:
+    """{key: (path, size)} of the (key, stored path) pairs whose file another request
+    already made, whole: the size a record holds for that key (any client's). A file no
+    record vouches for, or of another size (a write cut short by a power loss), is not
+    reused: it is made again. The mtime of those reused is refreshed so that a flush
+    running now leaves them alone (see flush_files)."""
+    if not files:
+        return {}
+    sizes = dict(
+        CachedChip.objects.filter(spec_key__in=[k for k, _ in files])
+        .values_list("spec_key", "size_bytes")
+        .distinct()
+    )
+    found: dict[str, tuple[Path, int]] = {}
+    for key, relpath in files:
+        path = store_path(relpath)
+        if key in sizes and _file_size(path) == sizes[key]:
+            try:
+                os.utime(path)
+            except OSError:  # gone meanwhile: made again
+                continue
+            found[key] = (path, sizes[key])
+    return found
 
 
 @dataclass(frozen=True)
@@ -105,6 +166,17 @@ def dump_file(*, token: str, file_name: str) -> DumpFile | None:
     stored_path, owner_id = record
     path = store_path(stored_path)
     return DumpFile(path, owner_id) if path.is_file() else None
+
+
+def flush_clients(caches: QuerySet[ClientCache]) -> FlushResult:
+    """Flush whole client caches (the admin's action): their records, their tokens, then
+    the files no client holds any more."""
+    started = time.time()
+    with transaction.atomic():
+        keys = set(CachedChip.objects.filter(cache__in=caches).values_list("spec_key", flat=True))
+        records = CachedChip.objects.filter(cache__in=caches).count()
+        caches.delete()
+    return FlushResult(records=records, files=flush_files(keys=keys, started=started))
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,23 @@
-"""Chip planning: which window of which band file a scene gives for a point (ChipSpec),
-with the band grids learnt once and kept in the catalogue.
+"""The planner core of every chip flow (raw chips, composites): which window of which band
+file a scene gives for a point (ChipSpec), with the band grids learnt once (headers read a
+few at a time) and kept in the catalogue.
 
-Plain functions over catalogue rows; no HTTP, no cutting (chips.cutting does that).
+Plain functions over catalogue rows; no HTTP, no cutting (chips.raw.cut does that).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Level, Scene
-from chips.cutting import CUT_THREADS
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, SourceUnreadable
 from chips.raster.extract import band_grid, snap_window
-from common.errors import ArchiveUnavailable
-
-
-@dataclass(frozen=True)
-class PlannedChip:
-    """One entry of an answer: its date label, its scene and what to cut."""
-
-    label: str
-    scene: Scene
-    spec: ChipSpec
+from chips.raster.threads import CUT_THREADS
 
 
 def scene_tags(scene: Scene, band: str) -> tuple[tuple[str, str], ...]:
@@ -48,7 +38,7 @@ def scene_tags(scene: Scene, band: str) -> tuple[tuple[str, str], ...]:
 
 def asset_grid(asset: Asset) -> tuple[float, float, float, float, float, float]:
     """The affine of an asset's band file: from the catalogue when known, else from the
-    file's header (kept in the process; `plan_raw` then stores it in the catalogue)."""
+    file's header (kept in the process; `learn_grids` stores it in the catalogue)."""
     if asset.grid:
         return tuple(asset.grid[:6])
     return band_grid(asset.href).transform
@@ -79,18 +69,13 @@ def plan_chip(*, scene: Scene, asset: Asset, lon: float, lat: float, chipsize: i
     )
 
 
-def _assets(scenes: Sequence[Scene], bands: Sequence[str]) -> dict[tuple[int, str], Asset]:
+def scene_assets(scenes: Sequence[Scene], bands: Iterable[str]) -> dict[tuple[int, str], Asset]:
+    """{(scene pk, band): asset} of the scenes' band files, their grids learnt (one query,
+    then the headers not in the catalogue yet read a few at a time and kept there)."""
     rows = Asset.objects.filter(scene__in=[s.pk for s in scenes], band__in=list(bands))
-    return {(a.scene_id, a.band): a for a in rows}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The chips of a request in answer order, and {label: reason} of those whose band
-    file could not even be opened to place the window."""
-
-    chips: list[PlannedChip]
-    failed: dict[str, str]
+    assets = {(a.scene_id, a.band): a for a in rows}
+    learn_grids(list(assets.values()))
+    return assets
 
 
 def read_grids(hrefs: Sequence[str]) -> None:
@@ -125,33 +110,3 @@ def learn_grids(assets: Sequence[Asset]) -> None:
         learnt.append(asset)
     if learnt:
         Asset.objects.bulk_update(learnt, ["grid"])
-
-
-def plan_raw(
-    *,
-    scenes: Sequence[Scene],
-    bands: Sequence[str],
-    lon: float,
-    lat: float,
-    chipsize: int,
-    batch_labels: bool,
-) -> Plan:
-    assets = _assets(scenes, bands)
-    learn_grids(list(assets.values()))
-    plan = Plan([], {})
-    for scene in scenes:
-        for band in bands:
-            asset = assets.get((scene.pk, band))
-            if asset is None:  # a product ingested without this band: no chip to give
-                continue
-            label = f"{scene.sensing_key}_{band}" if batch_labels else scene.sensing_key
-            try:
-                spec = plan_chip(scene=scene, asset=asset, lon=lon, lat=lat, chipsize=chipsize)
-            except ChipError as exc:
-                plan.failed[label] = str(exc)
-                continue
-            plan.chips.append(PlannedChip(label, scene, spec))
-    if plan.failed and not plan.chips:
-        reason = next(iter(plan.failed.values()))
-        raise ArchiveUnavailable(reason)
-    return plan

@@ -1,0 +1,58 @@
+"""Planning a raw chip request: one chip per scene and band, in answer order, on the planner
+core (chips.catalogue.planning)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chips.catalogue.models import Scene
+from chips.catalogue.planning import plan_chip, scene_assets
+from chips.errors import nothing_read
+from chips.raster.chipspec import ChipSpec
+from chips.raster.errors import ChipError
+
+
+@dataclass(frozen=True)
+class PlannedChip:
+    """One entry of an answer: its date label, its scene and what to cut."""
+
+    label: str
+    scene: Scene
+    spec: ChipSpec
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The chips of a request in answer order, and {label: reason} of those whose band
+    file could not even be opened to place the window."""
+
+    chips: list[PlannedChip]
+    failed: dict[str, str]
+
+
+def plan_raw(
+    *,
+    scenes: Sequence[Scene],
+    bands: Sequence[str],
+    lon: float,
+    lat: float,
+    chipsize: int,
+    batch_labels: bool,
+) -> Plan:
+    assets = scene_assets(scenes, bands)
+    plan = Plan([], {})
+    for scene in scenes:
+        for band in bands:
+            asset = assets.get((scene.pk, band))
+            if asset is None:  # a product ingested without this band: no chip to give
+                continue
+            label = f"{scene.sensing_key}_{band}" if batch_labels else scene.sensing_key
+            try:
+                spec = plan_chip(scene=scene, asset=asset, lon=lon, lat=lat, chipsize=chipsize)
+            except ChipError as exc:
+                plan.failed[label] = str(exc)
+                continue
+            plan.chips.append(PlannedChip(label, scene, spec))
+    nothing_read(plan.failed.values(), made=bool(plan.chips))
+    return plan
