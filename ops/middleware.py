@@ -155,6 +155,18 @@ class _CountingStream:
         self._on_close(self.size)
 
 
+def _rate_headers(
+    request: HttpRequest, response: HttpResponseBase, ip_rate: RateState | None
+) -> None:
+    """Successful answers say where the quotas stand (the IETF RateLimit header fields);
+    a 429 says it with Retry-After."""
+    if response.status_code >= 400:
+        return
+    rate = tightest(ip_rate, getattr(request, USER_RATE_STATE, None))
+    for name, value in (rate.headers() if rate else {}).items():
+        response[name] = value
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -184,12 +196,7 @@ class RequestLogMiddleware:
             response = error_response(exc)
         else:
             response = self.get_response(request)
-            if response.status_code < 400:
-                # Successful answers say where the quotas stand (the IETF RateLimit
-                # header fields); a 429 says it with Retry-After.
-                rate = tightest(ip_rate, getattr(request, USER_RATE_STATE, None))
-                for name, value in (rate.headers() if rate else {}).items():
-                    response[name] = value
+            _rate_headers(request, response, ip_rate)
 
         def write(bytes_sent: int | None) -> None:
             self._write(request, response, arrived, started, ip, endpoint, params, bytes_sent)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse, QueryDict
@@ -159,8 +161,13 @@ def _answer(
         return JsonResponse(_json_answer(status, cells))
     context = _page_context(request, composite, status, cells, heading, facts, hidden, batches)
     if season_of is not None:  # the parcel's season above its chips (chips.web.season)
-        context["season"] = season_of({c["id"] for c in cells if c["src"]})
+        found = season_of({c["id"] for c in cells if c["src"]}) or {}
+        # Each chip's badge says the parcel's own SCL share, as the plot counts it.
+        for cell in cells:
+            cell["sky"] = found.get("sky", {}).get(cell["id"])
+        context["season"] = found if "points" in found else None
         context["season_fields"] = season_fields(hidden, composite)
+        context["parcel_sky"] = True
     return render(request, "chips/composite_page.html", context)
 
 
@@ -219,12 +226,15 @@ def _page_context(
     return {
         "heading": heading,
         "facts": facts,
-        "legend": _legend(composite),
+        "legend": _legend(composite, _common_offset(status)),
+        "stretch_switch": _stretch_switch(request, composite, cells),
+        "raw_url": _raw_url(request, composite),
         "percentile": composite.lut.kind == "percentile",
         "tips": {c["id"]: _tip(c) for c in cells if c["src"]},
         "outlined": composite.outline_wkt is not None,
         "rows": [cells[i : i + COLUMNS] for i in range(0, len(cells), COLUMNS)],
         "display_px": _display_px(size or 128),
+        "scale_bar": _scale_bar(composite.chipsize, _display_px(size or 128)),
         "total": status.total,
         "done": status.done,
         "pending": status.state == "running" or bool(batches),
@@ -307,6 +317,7 @@ def _cell(chip: ChipState) -> dict[str, Any]:
         "src": chip.src,
         "empty": chip.empty,
         "cloud": cloud_text(cloud),
+        "cloud_share": cloud,
         "cloud_class": _cloud_class(cloud),
         "stretch": chip.facts.stretch,
         "width": spec.size_x,
@@ -334,7 +345,77 @@ def _display_px(size: int) -> int:
     return min(size, 144)
 
 
-def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
+def _stretch_switch(
+    request: Request, composite: CompositeRequest, cells: list[dict[str, Any]]
+) -> dict[str, str] | None:
+    """The other stretch, as a link: from each chip's own percentiles to one stretch for
+    every date (the median, over the window's clear chips made so far, of each band's
+    per-chip limits: dates then compare by brightness), or back to per-chip."""
+    if composite.lut.kind == "absolute":
+        return {
+            "label": "Stretch each chip on its own (5_95)",
+            "url": _url_with(request, lut="5_95"),
+        }
+    limits = _clear_chip_limits(cells, composite.bands)
+    if not limits:
+        return None  # no clear chip made yet: a reload once they are offers it
+    lut = "_".join(f"{lo:.0f}_{hi:.0f}" for lo, hi in limits)
+    return {"label": "Same stretch for all dates", "url": _url_with(request, lut=lut)}
+
+
+def _clear_chip_limits(
+    cells: list[dict[str, Any]], bands: Sequence[str]
+) -> list[tuple[float, float]] | None:
+    per_band: dict[str, list[tuple[float, float]]] = {band: [] for band in bands}
+    for cell in cells:
+        sky, cloud = cell.get("sky"), cell.get("cloud_share")
+        clear = sky.clear >= 90 if sky is not None else cloud is not None and cloud < 0.1
+        if not (cell["src"] and cell["stretch"] and clear):
+            continue
+        for part in cell["stretch"].split():  # `B08:812-4410`
+            band, _, values = part.partition(":")
+            lo, _, hi = values.partition("-")
+            if band in per_band:
+                per_band[band].append((float(lo), float(hi)))
+    if any(not pairs for pairs in per_band.values()):
+        return None
+    return [
+        (
+            statistics.median(lo for lo, _ in per_band[b]),
+            statistics.median(hi for _, hi in per_band[b]),
+        )
+        for b in bands
+    ]
+
+
+def _common_offset(status: PlanStatus) -> int | None:
+    """The radiometric offset (DN) all the window's scenes share; None when they differ."""
+    offsets = {chip.item.scene.radiometric_offset for chip in status.chips}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _raw_url(request: Request, composite: CompositeRequest) -> str:
+    """Where the page's enlarged chip fetches the GeoTIFF of a band (date and band added
+    by the script): the raw chip of the same place, size and level."""
+    params = request.query_params
+    common = {"chipsize": str(composite.chipsize), "plevel": composite.level}
+    if "pid" in params:
+        keys = {k: params[k] for k in ("aoi", "year", "pid", "ptype") if k in params}
+        return f"/query/rawChipByParcelID?{urlencode({**keys, **common})}"
+    lonlat = {"lon": f"{composite.lon!r}", "lat": f"{composite.lat!r}"}
+    return f"/query/rawChipByLocation?{urlencode({**lonlat, **common})}"
+
+
+def _scale_bar(chipsize: int, display_px: int) -> dict[str, int]:
+    """A round ground length about a third of the chip, and its width on screen."""
+    metres = max((m for m in SCALE_LENGTHS if m <= chipsize / 3), default=SCALE_LENGTHS[0])
+    return {"metres": metres, "px": max(1, round(metres / chipsize * display_px))}
+
+
+SCALE_LENGTHS = (5, 10, 20, 50, 100, 200, 250, 500, 1000, 1500)
+
+
+def _legend(composite: CompositeRequest, offset: int | None) -> list[dict[str, str]]:
     lut = composite.lut
     rows = []
     for i, channel in enumerate("RGB"):  # each channel's ramp is a class of the page's CSS
@@ -344,7 +425,7 @@ def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
             scale = f"{lo:g}th to {hi:g}th percentile of each chip"
         else:
             lo, hi = lut.ranges[i]
-            scale = f"DN {lo:g} to {hi:g}"
+            scale = _reflectance_range(lo, hi, offset)
         rows.append(
             {
                 "channel": channel,
@@ -355,6 +436,13 @@ def _legend(composite: CompositeRequest) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _reflectance_range(lo: float, hi: float, offset: int | None) -> str:
+    """An absolute stretch in reflectance, (DN + offset) / 10000, for all dates alike."""
+    if offset is None:  # baselines with different offsets in the window
+        return f"DN {lo:g} to {hi:g} (the window mixes processing baselines)"
+    return f"reflectance {(lo + offset) / 1e4:.3f} to {(hi + offset) / 1e4:.3f}, every date"
 
 
 def _url_with(request: Request, **changes: str | None) -> str:

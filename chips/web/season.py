@@ -22,10 +22,50 @@ from common.errors import BackendUnavailable
 from parcels.models import Parcel
 
 log = logging.getLogger(__name__)
-WIDTH, HEIGHT = 640, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 24
+WIDTH, HEIGHT = 640, 196
+LEFT, RIGHT, TOP, BOTTOM = 52, 10, 10, 38
 # Without min_clear, a date is drawn clear when at least this share of its pixels is.
 DEFAULT_CLEAR = 50.0
+
+
+# The SCL classes the parcel's badges name apart (sen2cor legend), besides the clear ones.
+SKY_CLASSES = {"cloud": (8, 9), "cirrus": (10,), "shadow": (3,), "snow": (11,)}
+# Windows up to this many days get a tick per few days, longer ones one per month.
+DAY_TICKS_UP_TO = 62
+
+
+@dataclass(frozen=True)
+class Sky:
+    """The parcel's own SCL pixels on one date, in percent: what its chip's badge says."""
+
+    clear: float
+    cloud: float
+    cirrus: float
+    shadow: float
+    snow: float
+
+    @property
+    def badge(self) -> str:
+        return "clear" if self.clear >= 90 else "some" if self.clear >= 50 else "cloudy"
+
+    @property
+    def detail(self) -> str:
+        """What is not clear, named: `cloud 20 % · cirrus 16 %` ("" when nothing is)."""
+        named = [(name, getattr(self, name)) for name in SKY_CLASSES]
+        return " · ".join(f"{name} {value:.0f} %" for name, value in named if value >= 0.5)
+
+
+def parcel_sky(hist: dict[int, int], clear: list[int]) -> Sky | None:
+    """Shares of the parcel's SCL pixels: clear (the settings' classes), and cloud, cirrus,
+    shadow and snow named apart; None without a pixel."""
+    total = sum(hist.values())
+    if not total:
+        return None
+
+    def share(classes: tuple[int, ...] | list[int]) -> float:
+        return round(100.0 * sum(n for c, n in hist.items() if c in classes) / total, 1)
+
+    return Sky(clear=share(clear), **{name: share(c) for name, c in SKY_CLASSES.items()})
 
 
 @dataclass(frozen=True)
@@ -72,7 +112,14 @@ def season(
         dates.setdefault(when, {})[table["band"][i]] = i
     threshold = DEFAULT_CLEAR if min_clear is None else min_clear
     raw: list[tuple[dt.datetime, float, float, float | None]] = []
+    skies: dict[str, Sky] = {}
     for when, bands in sorted(dates.items()):
+        if "hist" in table and bands:
+            key = dt.datetime.fromtimestamp(when, tz=dt.UTC).strftime("%Y%m%dT%H%M%S")
+            text = table["hist"][next(iter(bands.values()))]
+            sky = parcel_sky(_hist(text), settings.SCL_CLEAR_CLASSES) if text else None
+            if sky is not None:
+                skies[key] = sky
         if "B04" not in bands or "B08" not in bands:
             continue
         r, n = bands["B04"], bands["B08"]
@@ -83,8 +130,8 @@ def season(
         share = clear_share(_hist(hist), settings.SCL_CLEAR_CLASSES) if hist else None
         raw.append((dt.datetime.fromtimestamp(when, tz=dt.UTC), value, spread, share))
     if not raw:
-        return None
-    return _layout(raw, start, end, threshold, chips, min_clear)
+        return {"sky": skies} if skies else None
+    return {**_layout(raw, start, end, threshold, chips, min_clear), "sky": skies}
 
 
 def _hist(text: str) -> dict[int, int]:
@@ -117,19 +164,37 @@ def _layout(
             is_clear=share is not None and share >= threshold, linked=key in chips,
         ))  # fmt: skip
     ticks = [(py(v), f"{v:.1f}") for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if lo <= v <= hi]
-    months = []
-    month = dt.date(start.year, start.month, 1)
-    while month <= end:
-        t = dt.datetime.combine(month, dt.time(), tzinfo=dt.UTC).timestamp()
-        if t >= t0:
-            months.append((px(t), month.strftime("%b")))
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    months = [(px(_midnight(day)), label) for day, label in date_ticks(start, end)]
     line = " ".join(f"{p.x},{p.y}" for p in points if p.is_clear)
     return {
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT,
         "top": TOP, "bottom": HEIGHT - BOTTOM, "points": points, "ticks": ticks,
         "months": months, "line": line, "threshold": threshold, "min_clear": min_clear,
     }  # fmt: skip
+
+
+def _midnight(day: dt.date) -> float:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+
+
+def date_ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+    """Ticks of the date axis: on a short window every few days (about eight ticks, on
+    days of the month that read easily), on a longer one the first of each month."""
+    days = (end - start).days + 1
+    if days <= DAY_TICKS_UP_TO:
+        step = next(s for s in (1, 2, 5, 7, 10) if days / s <= 9)
+        out, day = [], start
+        while day <= end:
+            out.append((day, f"{day:%d %b}" if day == start or day.day <= step else f"{day:%d}"))
+            day += dt.timedelta(days=step)
+        return out
+    out = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        if month >= start:
+            out.append((month, month.strftime("%b")))
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
 
 
 def season_fields(

@@ -98,8 +98,9 @@ def extra_scene(tmp_path: Path) -> WedgeMaker:
     (pixels with col > row + shift are 0, as outside a swath edge), another baseline."""
 
     def make(
-        *, sensing, seed: int, wedge: int | None = None, nir: bool = False, **facts: object
-    ) -> Scene:
+        *, sensing, seed: int, wedge: int | None = None, nir: bool = False,
+        scl: int | None = None, **facts: object,
+    ) -> Scene:  # fmt: skip
         from testing.raw_archive import window
 
         crop = window("31UFT")
@@ -110,6 +111,8 @@ def extra_scene(tmp_path: Path) -> WedgeMaker:
         for band, res, dtype in bands:
             shift = {"B04": 0, "SCL": 1000, "B08": 2000}[band]
             data = band_values(seed + shift, crop.shape(res), dtype)
+            if band == "SCL" and scl is not None:  # one class everywhere (4: a clear sky)
+                data[:] = scl
             if wedge is not None:
                 rows, cols = np.indices(data.shape)
                 data[cols * res > rows * res + wedge] = 0
