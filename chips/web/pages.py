@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db.models import Count, Max, Min
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,7 +26,7 @@ from chips.composite.plan import CompositePlan, CompositeRequest, plan_composite
 from chips.composite.status import ChipState, PlanStatus, cloud_text, job_progress, plan_status
 from chips.composite.work import ensure_work
 from chips.errors import TooManyChips
-from chips.models import JobKind
+from chips.models import JobKind, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
 from chips.web import serializers as s
@@ -236,6 +238,7 @@ def _page_context(
         "display_px": _display_px(size or 128),
         "scale_bar": _scale_bar(composite.chipsize, _display_px(size or 128)),
         "total": status.total,
+        "coverage": _coverage(composite) if not status.total else "",
         "done": status.done,
         "pending": status.state == "running" or bool(batches),
         "failed": status.error if status.state == "failed" and not batches else "",
@@ -404,6 +407,23 @@ def _raw_url(request: Request, composite: CompositeRequest) -> str:
         return f"/query/rawChipByParcelID?{urlencode({**keys, **common})}"
     lonlat = {"lon": f"{composite.lon!r}", "lat": f"{composite.lat!r}"}
     return f"/query/rawChipByLocation?{urlencode({**lonlat, **common})}"
+
+
+def _coverage(composite: CompositeRequest) -> str:
+    """What the archive holds at the point, for an empty window: its dates there, or the
+    tiles it holds at all (the answer to "why nothing?")."""
+    here = Scene.objects.filter(
+        level=composite.level, footprint__intersects=Point(composite.lon, composite.lat, srid=4326)
+    ).aggregate(first=Min("sensing_time"), last=Max("sensing_time"), n=Count("id"))
+    if here["n"]:
+        first, last = here["first"].date(), here["last"].date()
+        return (f"the archive has {here['n']} {composite.level} acquisitions here, "
+                f"from {first:%d %b %Y} to {last:%d %b %Y}")  # fmt: skip
+    tiles = sorted(set(Scene.objects.filter(level=composite.level).values_list("tile", flat=True)))
+    if not tiles:
+        return f"the archive holds no {composite.level} product at all"
+    covered = ", ".join(tiles[:12])
+    return f"the archive has no {composite.level} product here; it covers tiles {covered}"
 
 
 def _scale_bar(chipsize: int, display_px: int) -> dict[str, int]:

@@ -523,3 +523,19 @@ def test_page_fills_in_from_a_worker(
     assert sorted(made) == sorted(str(s.pk) for s in scenes)  # each once: nothing restarted
     page = staff_client.get(location_url(), **HTML).content.decode()
     assert page.count("<img id=") == 3 and "data-status-url" not in page
+
+
+def test_empty_window_says_what_the_archive_covers(
+    tmp_path: Path, store: Path, staff_client: Client
+) -> None:
+    """An empty page names the archive's dates at the point, or the tiles it holds."""
+    fx.make_scenes(tmp_path / "archive", 3)  # 1, 6 and 11 May 2024
+    html = staff_client.get(
+        location_url(start_date="2024-07-01", end_date="2024-07-31"), HTTP_ACCEPT="text/html"
+    ).content.decode()
+    assert "No imagery here in this window: the archive has 3 LEVEL2A acquisitions here" in html
+    assert "from 01 May 2024 to 11 May 2024" in html
+    far = staff_client.get(
+        location_url(lon="-60", lat="-10"), HTTP_ACCEPT="text/html"
+    ).content.decode()
+    assert f"no LEVEL2A product here; it covers tiles {fx.TILE}" in far
