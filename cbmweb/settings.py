@@ -185,7 +185,7 @@ CHIP_REQUEST_WAIT_SECONDS = env_int("CHIP_REQUEST_WAIT_SECONDS", 60)
 # only this many seconds after it ended (or at once with refresh=true).
 COMPOSITE_RETRY_SECONDS = env_int("COMPOSITE_RETRY_SECONDS", 60)
 # An in-process job whose owner's heartbeat (written every second) is older than this lost
-# its process (chips.liveness); on the owner's own host a dead process is seen at once.
+# its process (chips.work.liveness); on the owner's own host a dead process is seen at once.
 JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 10)
 # SCL classes counted as clear by min_clear (vegetation, not vegetated, water, unclassified).
 SCL_CLEAR_CLASSES = [int(c) for c in env_list("SCL_CLEAR_CLASSES", "4,5,6,7")]

@@ -2,7 +2,7 @@
 
 A composite is three raw chips of one scene (cut by the raw machinery into the shared store)
 rendered by chips.raster.render into CHIP_STORE/png/<key[:2]>/<key>.png and recorded in the
-client's cache as `<product>.png`. The work of a request is a chip job (chips.jobs), one
+client's cache as `<product>.png`. The work of a request is a job (chips.work), one
 task per scene on the workers (without a broker, in a thread beside the web request): a
 reload or a status poll of the same request finds the running job and joins it instead of
 starting again. Progress is read from the cache records.

@@ -112,10 +112,13 @@ def held(*, cache: ClientCache, keys: Iterable[str]) -> dict[str, CachedChip]:
     held: dict[str, CachedChip] = {}
     stale: list[int] = []
     for record in CachedChip.objects.filter(cache=cache, spec_key__in=keys):
-        if _file_size(store_path(record.stored_path)) == record.size_bytes:
+        size = _file_size(store_path(record.stored_path))
+        if size == record.size_bytes:
             held[record.spec_key] = record
-        else:
-            stale.append(record.pk)
+            continue
+        stale.append(record.pk)
+        if size is not None:  # short: no request may reuse it either, it is made again
+            store_path(record.stored_path).unlink(missing_ok=True)
     if stale:
         CachedChip.objects.filter(pk__in=stale).delete()
     return held
@@ -123,10 +126,10 @@ def held(*, cache: ClientCache, keys: Iterable[str]) -> dict[str, CachedChip]:
 
 def shared_files(files: Sequence[tuple[str, str]]) -> dict[str, tuple[Path, int]]:
     """{key: (path, size)} of the (key, stored path) pairs whose file another request
-    already made, whole: the size a record holds for that key (any client's). A file no
-    record vouches for, or of another size (a write cut short by a power loss), is not
-    reused: it is made again. The mtime of those reused is refreshed so that a flush
-    running now leaves them alone (see flush_files)."""
+    already made. Files appear only whole (written under a temporary name, then renamed);
+    where a record holds the key's size, the file must have it too (a write cut short by a
+    power loss is made again, not reused). The mtime of those reused is refreshed so that a
+    flush running now leaves them alone (see flush_files)."""
     if not files:
         return {}
     sizes = dict(
@@ -137,12 +140,14 @@ def shared_files(files: Sequence[tuple[str, str]]) -> dict[str, tuple[Path, int]
     found: dict[str, tuple[Path, int]] = {}
     for key, relpath in files:
         path = store_path(relpath)
-        if key in sizes and _file_size(path) == sizes[key]:
-            try:
-                os.utime(path)
-            except OSError:  # gone meanwhile: made again
-                continue
-            found[key] = (path, sizes[key])
+        size = _file_size(path)
+        if size is None or sizes.get(key, size) != size:
+            continue
+        try:
+            os.utime(path)
+        except OSError:  # gone meanwhile: made again
+            continue
+        found[key] = (path, size)
     return found
 
 

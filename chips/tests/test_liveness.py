@@ -1,4 +1,4 @@
-"""chips.liveness: owner ids, the process check on this host, the heartbeat thread."""
+"""chips.work.liveness: owner ids, the process check on this host, the heartbeat thread."""
 
 from __future__ import annotations
 

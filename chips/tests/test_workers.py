@@ -114,7 +114,7 @@ def test_work_spreads_over_both_and_matches_in_process(
     per_worker = {name: len(re.findall(r"job [\w-]+: scene \d+, 2 chips", text))
                   for name, text in logs.items()}  # fmt: skip
     assert sum(per_worker.values()) == len(tiles) and all(per_worker.values()), per_worker
-    # The job is the broker's; its tasks wrote its heartbeat as they ran (chips.liveness).
+    # The job is the broker's; its tasks wrote its heartbeat as they ran (chips.work.liveness).
     job = ChipJob.objects.get()
     assert job.owner == "broker" and job.heartbeat is not None
     assert job.created <= job.heartbeat <= job.updated
