@@ -553,6 +553,46 @@ def run_requests(base: str, manifest: dict[str, Any]) -> list[dict[str, Any]]:
         + q(**ts, start_date=f"{year + 1}-01-01", end_date=f"{year + 1}-02-01"),
     )
 
+    error_requests(s, ds=ds, at=at, short=short, pids=pids, window=(start, end))
+
+    # Job status of a finished raw job (by the id the composite JSON would give: unknown
+    # here, so a malformed and a well-formed foreign id).
+    s.ask("bad id", "/query/jobs/not-a-uuid")
+
+    # /dump/ downloads: every file seen, by hash; a foreign token; the schema.
+    # In the order first seen (deterministic: the answers list them in a fixed order).
+    for path in s.dumps:
+        s.ask("dump", path, auth=None)
+    if s.dumps:
+        first = next(iter(s.dumps))
+        s.ask("HEAD dump", first, method="HEAD", auth=None)
+        s.ask(
+            "dump wrong token", re.sub(r"/dump/[^/]+/", "/dump/AAAAAAAAAAAAAAAA/", first), auth=None
+        )
+        s.ask("dump traversal", first.rsplit("/", 1)[0] + "/..%2F..%2Fsettings.py", auth=None)
+    s.ask("", "/api/schema/", auth=None)
+    s.ask("json", "/api/schema/?format=json", auth=None)
+
+    # 429 last: a login flood on one unknown account (the throttle counts per user).
+    for i in range(7):
+        s.ask(f"login flood {i}", "/query/info", auth=("flooded", "wrong"))
+    s.ask("429 after flood", "/query/info", auth=("flooded", "wrong"))
+    return s.results
+
+
+def error_requests(
+    s: Session,
+    *,
+    ds: dict[str, Any],
+    at: dict[str, Any],
+    short: dict[str, Any],
+    pids: list[str],
+    window: tuple[str, str],
+) -> None:
+    """The 400, 404, 401, 403 and 405 cases, HEAD and OPTIONS."""
+    aoi, year = ds["aoi"], ds["year"]
+    lon, lat = at["lon"], at["lat"]
+    start, end = window
     # Errors: 400.
     bad: list[tuple[str, dict[str, Any]]] = [
         ("/query/rawChipByLocation", {**at, **short}),
@@ -664,30 +704,6 @@ def run_requests(base: str, manifest: dict[str, Any]) -> list[dict[str, Any]]:
         "/query/parcelByID",
     ):
         s.ask("OPTIONS", path, method="OPTIONS")
-
-    # Job status of a finished raw job (by the id the composite JSON would give: unknown
-    # here, so a malformed and a well-formed foreign id).
-    s.ask("bad id", "/query/jobs/not-a-uuid")
-
-    # /dump/ downloads: every file seen, by hash; a foreign token; the schema.
-    # In the order first seen (deterministic: the answers list them in a fixed order).
-    for path in s.dumps:
-        s.ask("dump", path, auth=None)
-    if s.dumps:
-        first = next(iter(s.dumps))
-        s.ask("HEAD dump", first, method="HEAD", auth=None)
-        s.ask(
-            "dump wrong token", re.sub(r"/dump/[^/]+/", "/dump/AAAAAAAAAAAAAAAA/", first), auth=None
-        )
-        s.ask("dump traversal", first.rsplit("/", 1)[0] + "/..%2F..%2Fsettings.py", auth=None)
-    s.ask("", "/api/schema/", auth=None)
-    s.ask("json", "/api/schema/?format=json", auth=None)
-
-    # 429 last: a login flood on one unknown account (the throttle counts per user).
-    for i in range(7):
-        s.ask(f"login flood {i}", "/query/info", auth=("flooded", "wrong"))
-    s.ask("429 after flood", "/query/info", auth=("flooded", "wrong"))
-    return s.results
 
 
 def _add_days(day: str, n: int) -> str:
