@@ -4,15 +4,26 @@ One chip per acquisition (the scenes of one datatake share a sensing time): the 
 covers the chip square best, then the higher processing baseline, then the later
 generation time. Runs on PostGIS and on SpatiaLite (only `intersects` is asked of the DB;
 coverage is measured here with GEOS on the few candidates).
+
+Footprints are parsed into GEOS once per process (`footprints`): the candidate query leaves
+the column out and each scene gets its footprint from the cache, prepared for the coverage
+test. A scene row is never changed in place (ingest creates, the admin only deletes, and a
+re-ingested product is a new row with a new key), so a scene's key names one footprint for
+good; deleting scenes drops them from the cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any, cast
 
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.gis.geos.prepared import PreparedGeometry
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from pyproj import Transformer
 
 from chips.catalogue.models import Scene
@@ -63,19 +74,86 @@ def _utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]
     return lo, hi
 
 
+class FootprintCache:
+    """Scene footprints parsed once per process: scene key -> (footprint, its prepared
+    form). Bounded: past `limit` scenes it starts again (a process that has seen that many
+    is serving a large catalogue, where the first requests refill it)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        # Keyed by (pk, product id): a key that came back naming another product (a database
+        # made anew under a running process) is another entry.
+        self._items: dict[tuple[int, str], tuple[GEOSGeometry, PreparedGeometry]] = {}
+        # Filling, and the first use of a prepared geometry (GEOS builds its index lazily),
+        # are not safe from two threads at once.
+        self.lock = threading.Lock()
+
+    def fill(self, scenes: list[Scene]) -> None:
+        """Give each scene its footprint: from the cache, or read once from the database."""
+        with self.lock:
+            missing = [s.pk for s in scenes if (s.pk, s.product_id) not in self._items]
+        if missing:
+            rows = Scene.objects.filter(pk__in=missing).values_list("pk", "product_id", "footprint")
+            parsed = {(pk, pid): (geom, geom.prepared) for pk, pid, geom in rows}
+            with self.lock:
+                if len(self._items) + len(parsed) > self.limit:
+                    self._items.clear()
+                self._items.update(parsed)
+        with self.lock:
+            items = self._items
+            for scene in scenes:
+                entry = items.get((scene.pk, scene.product_id))
+                if entry is not None:  # None: deleted since the query (left deferred)
+                    # The instance's own copy: a caller may change it, never the cached one.
+                    scene.footprint = cast(MultiPolygon, entry[0].clone())
+
+    def covers(self, scene: Scene, shape: GEOSGeometry) -> bool:
+        """Whether the shape lies within the scene's footprint (`shape.within(footprint)`,
+        asked of the prepared footprint)."""
+        with self.lock:
+            entry = self._items.get((scene.pk, scene.product_id))
+            if entry is not None:
+                return bool(entry[1].contains(shape))
+        return bool(shape.within(scene.footprint))
+
+    def drop(self, scene: Scene) -> None:
+        with self.lock:
+            self._items.pop((scene.pk, scene.product_id), None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+footprints = FootprintCache()
+
+
+@receiver(post_delete, sender=Scene, dispatch_uid="selection-footprint-drop")
+def _scene_deleted(sender: type[Scene], instance: Scene, **kwargs: Any) -> None:
+    footprints.drop(instance)
+
+
 def candidate_scenes(
     *, square: GEOSGeometry, level: str, start: dt.date, end: dt.date
 ) -> list[Scene]:
-    """Scenes of the level sensed in the window whose data footprint meets the square."""
+    """Scenes of the level sensed in the window whose data footprint meets the square (the
+    footprint from the per-process cache, not parsed again from the row)."""
     lo, hi = _utc_window(start, end)
-    return list(
+    scenes = list(
         Scene.objects.filter(
             level=level,
             sensing_time__gte=lo,
             sensing_time__lt=hi,
             footprint__intersects=square,
-        ).order_by("sensing_time", "product_id")
+        )
+        .defer("footprint")
+        .order_by("sensing_time", "product_id")
     )
+    footprints.fill(scenes)
+    return scenes
 
 
 def _baseline(scene: Scene) -> float:
@@ -88,7 +166,6 @@ def _baseline(scene: Scene) -> float:
 def best_per_acquisition(scenes: Iterable[Scene], square: GEOSGeometry) -> list[Scene]:
     """One scene per acquisition (mission, orbit, sensing time), sorted by sensing time."""
     area = square.area or 1.0
-    inside = square.prepared  # "square within footprint" is far cheaper than an intersection
     groups: dict[tuple[str, int, dt.datetime], list[Scene]] = {}
     for scene in scenes:
         groups.setdefault((scene.mission, scene.relative_orbit, scene.sensing_time), []).append(
@@ -98,7 +175,9 @@ def best_per_acquisition(scenes: Iterable[Scene], square: GEOSGeometry) -> list[
     def rank(scene: Scene) -> tuple[float, float, float]:
         # Coverage as a fraction of the square, rounded so that two tiles that both cover
         # it fully tie (GEOS areas differ in the last digits) and the baseline decides.
-        if inside.within(scene.footprint):
+        # "square within footprint" (the prepared footprint) is far cheaper than an
+        # intersection.
+        if footprints.covers(scene, square):
             coverage = 1.0
         else:
             coverage = round(scene.footprint.intersection(square).area / area, 6)
