@@ -109,6 +109,104 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
+def _environment() -> None:
+    """The bench's settings, from the environment (before Django is set up)."""
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    os.environ.setdefault("CBMWEB_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbmweb.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # One client firing 2,000 requests: the per-IP/per-user request quotas would answer 429.
+    os.environ.setdefault("QUOTA_REQUESTS_PER_MINUTE", "0")
+    os.environ.setdefault("QUOTA_IP_REQUESTS_PER_MINUTE", "0")
+    sys.path.insert(0, str(ROOT))
+    if os.environ["DATABASE_URL"].startswith("postgis://"):
+        ensure_database(os.environ["DATABASE_URL"])
+
+
+def summarise(timings: dict[str, list[list[float]]]) -> dict[str, tuple[float, ...]]:
+    """Per series: p50, p99 and mean of the whole request, p50 and p99 until ready."""
+    results: dict[str, tuple[float, ...]] = {}
+    for name, values in timings.items():
+        ready, total = ([row[i] for row in values] for i in (0, 1))
+        results[name] = (
+            percentile(total, 50),
+            percentile(total, 99),
+            statistics.fmean(total),
+            percentile(ready, 50),
+            percentile(ready, 99),
+        )
+    return results
+
+
+def render(
+    args: argparse.Namespace,
+    reuse: bool,
+    import_seconds: float,
+    results: dict[str, tuple[float, ...]],
+    queries: dict[str, int],
+    vendor: str,
+) -> str:
+    """The report's markdown."""
+    load = os.getloadavg()
+    lines = [
+        f"## Parcels benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+        + (" (`--reuse`: the set already imported, queries only)" if reuse else ""),
+        "",
+        f"`.venv/bin/python bench/parcels.py --parcels {args.parcels}"
+        f"{' --reuse' if reuse else ''}` on "
+        f"{vendor} ({platform.machine()}, {os.cpu_count()} cores, shared), "
+        f"{args.queries} random queries each per stack through the Django test Client, "
+        "interleaved in blocks of 50; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
+        "",
+        "Requests: p50 / p99 (mean) of the whole request as the test client times it, the",
+        "log row included; then p50 / p99 until the answer is ready to send (a WSGI server",
+        "sends it then and writes the log row after).",
+        "",
+        "| measure | value | goal |",
+        "|---|---|---|",
+    ]
+    if import_seconds:
+        lines.append(
+            f"| import {args.parcels:,} parcels (GeoPackage, EPSG:28992) | {import_seconds:.1f} s "
+            f"= {args.parcels / import_seconds:,.0f} parcels/s | >= 20,000 parcels/s |"
+        )
+    for name, (p50, p99, mean, ready50, ready99) in results.items():
+        lines.append(
+            f"| {name} | {p50:.2f} / {p99:.2f} ms ({mean:.2f}); answer ready "
+            f"{ready50:.2f} / {ready99:.2f} ms | p50 <= 5 ms, p99 <= 20 ms |"
+        )
+    lines += [
+        "",
+        "Queries per parcelByID request (all of them, the log INSERT included): "
+        + ", ".join(f"{stack} {count}" for stack, count in queries.items())
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def load_parcels(args: argparse.Namespace) -> tuple[bool, float]:
+    """Build (or keep) the GeoPackage and import it, unless --reuse finds the set imported:
+    (reused, import seconds)."""
+    from parcels.models import ParcelDataset
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-parcels-"))
+    path = Path(args.keep_file) if args.keep_file else workdir / "parcels.gpkg"
+    reuse = (
+        args.reuse
+        and ParcelDataset.objects.filter(aoi=AOI, year=YEAR, parcel_count=args.parcels).exists()
+    )
+    if not reuse and not path.exists():
+        started = time.perf_counter()
+        build_file(path, args.parcels, args.seed)
+        print(f"built {args.parcels:,} parcels in {time.perf_counter() - started:.1f} s: {path}")
+
+    import_seconds = 0.0
+    if not reuse:
+        import_seconds = import_file(path)
+    return reuse, import_seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=1_000_000)
@@ -121,16 +219,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-parcels.md"))
     args = parser.parse_args()
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.setdefault("CBMWEB_DEMO", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbmweb.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    # One client firing 2,000 requests: the per-IP/per-user request quotas would answer 429.
-    os.environ.setdefault("QUOTA_REQUESTS_PER_MINUTE", "0")
-    os.environ.setdefault("QUOTA_IP_REQUESTS_PER_MINUTE", "0")
-    sys.path.insert(0, str(ROOT))
-    if os.environ["DATABASE_URL"].startswith("postgis://"):
-        ensure_database(os.environ["DATABASE_URL"])
+    _environment()
 
     import django
 
@@ -147,20 +236,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-parcels-"))
-    path = Path(args.keep_file) if args.keep_file else workdir / "parcels.gpkg"
-    reuse = (
-        args.reuse
-        and ParcelDataset.objects.filter(aoi=AOI, year=YEAR, parcel_count=args.parcels).exists()
-    )
-    if not reuse and not path.exists():
-        started = time.perf_counter()
-        build_file(path, args.parcels, args.seed)
-        print(f"built {args.parcels:,} parcels in {time.perf_counter() - started:.1f} s: {path}")
-
-    import_seconds = 0.0
-    if not reuse:
-        import_seconds = import_file(path)
+    reuse, import_seconds = load_parcels(args)
     dataset = ParcelDataset.objects.get(aoi=AOI, year=YEAR)
     assert dataset.parcel_count == args.parcels, dataset.parcel_count
     with connection.cursor() as cursor:
@@ -259,53 +335,8 @@ def main() -> int:
             for stack, (client, headers) in stacks.items():
                 series = timings.setdefault(f"{name}, {stack}", [])
                 series += [timed(client, url, make(), headers) for _ in range(block)]
-    results: dict[str, tuple[float, ...]] = {}
-    for name, values in timings.items():
-        ready, total = ([row[i] for row in values] for i in (0, 1))
-        results[name] = (
-            percentile(total, 50),
-            percentile(total, 99),
-            statistics.fmean(total),
-            percentile(ready, 50),
-            percentile(ready, 99),
-        )
-
-    load = os.getloadavg()
-    lines = [
-        f"## Parcels benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
-        + (" (`--reuse`: the set already imported, queries only)" if reuse else ""),
-        "",
-        f"`.venv/bin/python bench/parcels.py --parcels {args.parcels}"
-        f"{' --reuse' if reuse else ''}` on "
-        f"{connection.vendor} ({platform.machine()}, {os.cpu_count()} cores, shared), "
-        f"{args.queries} random queries each per stack through the Django test Client, "
-        "interleaved in blocks of 50; "
-        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
-        "",
-        "Requests: p50 / p99 (mean) of the whole request as the test client times it, the",
-        "log row included; then p50 / p99 until the answer is ready to send (a WSGI server",
-        "sends it then and writes the log row after).",
-        "",
-        "| measure | value | goal |",
-        "|---|---|---|",
-    ]
-    if import_seconds:
-        lines.append(
-            f"| import {args.parcels:,} parcels (GeoPackage, EPSG:28992) | {import_seconds:.1f} s "
-            f"= {args.parcels / import_seconds:,.0f} parcels/s | >= 20,000 parcels/s |"
-        )
-    for name, (p50, p99, mean, ready50, ready99) in results.items():
-        lines.append(
-            f"| {name} | {p50:.2f} / {p99:.2f} ms ({mean:.2f}); answer ready "
-            f"{ready50:.2f} / {ready99:.2f} ms | p50 <= 5 ms, p99 <= 20 ms |"
-        )
-    lines += [
-        "",
-        "Queries per parcelByID request (all of them, the log INSERT included): "
-        + ", ".join(f"{stack} {count}" for stack, count in queries.items())
-        + ".",
-    ]
-    text = "\n".join(lines) + "\n"
+    results = summarise(timings)
+    text = render(args, reuse, import_seconds, results, queries, connection.vendor)
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ Django code outside DRF (the request-log middleware's quota, /dump/).
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from django.conf import settings
@@ -32,7 +33,11 @@ from .errors import (
 )
 from .negotiation import is_browser
 
-# In the manner of titiler's DEFAULT_STATUS_CODES: the most specific class listed wins.
+log = logging.getLogger(__name__)
+
+# In the manner of titiler's DEFAULT_STATUS_CODES: the most specific class listed wins; an
+# error no class of which is listed is the server's fault (500: its traceback logged, the
+# client told nothing of it).
 STATUS_CODES: dict[type[ServiceError], int] = {
     BadParameter: 400,
     Forbidden: 403,
@@ -42,7 +47,9 @@ STATUS_CODES: dict[type[ServiceError], int] = {
     QuotaExceeded: 429,
     BackendUnavailable: 503,
 }
-DEFAULT_STATUS = 400
+DEFAULT_STATUS = 500
+# What a client is told of an unmapped error (the same words as handler500's).
+INTERNAL_ERROR = "internal error"
 
 TITLES = {
     400: "Bad request",
@@ -51,6 +58,7 @@ TITLES = {
     405: "Method not allowed",
     413: "Request too large",
     429: "Too many requests",
+    500: "Server error",
     503: "Service unavailable",
 }
 ERROR_PAGE = "error_page.html"
@@ -73,6 +81,11 @@ def error_response(
     everyone else (`*/*` too); "plain":
     JSON outside DRF."""
     status = status_of(exc)
+    if status == DEFAULT_STATUS:
+        # Unmapped: a bug, not the client's doing. The traceback goes to the log; the answer
+        # carries nothing of the exception (its message may name paths or internals).
+        log.error("unmapped %s answered %d", type(exc).__name__, status, exc_info=exc)
+        exc = ServiceError(INTERNAL_ERROR)
     response: HttpResponse
     if style == "api":
         response = Response(exc.as_dict(), status=status)

@@ -14,7 +14,7 @@ import datetime as dt
 import keyword
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -149,13 +149,41 @@ class ParamSerializer(serializers.Serializer):
     order. A field named after a Python keyword is declared with a trailing underscore
     (`async_` is the parameter `async`)."""
 
+    # Set by `bound()` only: (field, its check or None, its source) in declaration order.
+    _steps: list[tuple[serializers.Field, Callable[[Any, dict[str, Any]], Any] | None, str]]
+    _bound_instance: ClassVar[ParamSerializer]
+
     @classmethod
     def validated(cls, data: Any) -> dict[str, Any]:
         """The values (keyed by source) of `data`, a QueryDict or a parsed body; else the
-        first bad parameter's BadParameter. DRF's `cls(data=...).is_valid()` in one call."""
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        first bad parameter's BadParameter. What DRF's `cls(data=...).is_valid()` gives, on
+        one instance per class bound once (`bound`): a new instance would deep-copy every
+        declared field again, per request."""
+        try:
+            return cls.bound().run_validation(data)
+        except serializers.ValidationError:
+            # A DRF field's own error (not one of ours): DRF's path words and raises it.
+            serializer = cls(data=data)
+            serializer.is_valid(raise_exception=True)
+            raise
+
+    @classmethod
+    def bound(cls) -> ParamSerializer:
+        """This class's instance with its fields bound, made once. It keeps no state of a
+        request (validation reads `_steps` and returns the values), so threads share it."""
+        instance = cls.__dict__.get("_bound_instance")
+        if instance is None:
+            instance = cls()
+            instance._steps = [
+                (
+                    field,
+                    getattr(instance, f"check_{field.field_name}", None),
+                    cast(str, field.source),  # sources here are plain names
+                )
+                for field in instance._writable_fields
+            ]
+            cls._bound_instance = instance
+        return cast(ParamSerializer, instance)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -167,12 +195,17 @@ class ParamSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for field in self._writable_fields:
+        steps = self.__dict__.get("_steps")
+        if steps is None:  # an instance of its own (DRF's path, the schema)
+            steps = [
+                (f, getattr(self, f"check_{f.field_name}", None), cast(str, f.source))
+                for f in self._writable_fields
+            ]
+        for field, check, source in steps:
             value = field.run_validation(field.get_value(data))
-            check = getattr(self, f"check_{field.field_name}", None)
             if check is not None:
                 value = check(value, values)
-            values[cast(str, field.source)] = value  # sources here are plain names
+            values[source] = value
         return values
 
 

@@ -21,7 +21,7 @@ def _networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def trusted_networks() -> tuple[Network, ...]:
-    raw = getattr(settings, "TRUSTED_PROXIES", ())
+    raw = settings.TRUSTED_PROXIES
     if isinstance(raw, str):
         raw = [item.strip() for item in raw.split(",")]
     return _networks(tuple(item for item in raw if item))

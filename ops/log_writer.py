@@ -45,10 +45,6 @@ _LOG_FIELDS = [field for field in RequestLog._meta.concrete_fields if not field.
 QUEUE_ROWS = 10_000
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 class LogWriter:
     """The rows of one process waiting to be written, and the thread that writes them.
     A row is always either queued or inside a batch being written under `_write_lock`, so
@@ -69,8 +65,8 @@ class LogWriter:
         """Queue one row (the RequestLog field values by name)."""
         if os.getpid() != self._pid:  # forked (gunicorn --preload): a queue of our own
             self._reset()
-        batch = _setting("REQUEST_LOG_BATCH", 200)
-        background = _setting("REQUEST_LOG_BACKGROUND", True)
+        batch = settings.REQUEST_LOG_BATCH
+        background = settings.REQUEST_LOG_BACKGROUND
         with self._cond:
             while len(self._rows) >= QUEUE_ROWS:  # a row waits for room, it is never dropped
                 if not background:
@@ -107,7 +103,7 @@ class LogWriter:
             self._cond.notify_all()
 
     def _take(self) -> list[dict[str, Any]]:
-        batch = int(_setting("REQUEST_LOG_BATCH", 200))
+        batch = int(settings.REQUEST_LOG_BATCH)
         with self._cond:
             rows = [self._rows.popleft() for _ in range(min(batch, len(self._rows)))]
             self._cond.notify_all()  # room for waiting requests
@@ -119,8 +115,8 @@ class LogWriter:
         connection."""
         try:
             while True:
-                batch = int(_setting("REQUEST_LOG_BATCH", 200))
-                interval = float(_setting("REQUEST_LOG_FLUSH_MS", 250)) / 1000
+                batch = int(settings.REQUEST_LOG_BATCH)
+                interval = float(settings.REQUEST_LOG_FLUSH_MS) / 1000
                 with self._cond:
                     while not self._rows and not self._stopped():
                         self._cond.wait()
@@ -142,7 +138,7 @@ class LogWriter:
             connections.close_all()
 
     def _stopped(self) -> bool:
-        return self._stopping or not _setting("REQUEST_LOG_BACKGROUND", True)
+        return self._stopping or not settings.REQUEST_LOG_BACKGROUND
 
     def stop(self) -> None:
         """End the writer thread, then write what is left here (tests; a worker's exit)."""
@@ -162,7 +158,7 @@ class LogWriter:
                 insert_rows(rows)
                 return len(rows)
             except DatabaseError:
-                if attempt == 1 and _setting("REQUEST_LOG_BACKGROUND", True):
+                if attempt == 1 and settings.REQUEST_LOG_BACKGROUND:
                     # The writer's own connection may have gone (database restarted):
                     # a fresh one, once. (Not in a request's transaction: no reconnect.)
                     connections[router.db_for_write(RequestLog)].close()

@@ -34,10 +34,6 @@ from ops.models import RequestLog, UserQuota
 WINDOW_SECONDS = 60
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def quota_cache() -> BaseCache:
     return caches["quotas"] if "quotas" in settings.CACHES else caches["default"]
 
@@ -126,14 +122,14 @@ def user_requests_per_minute(user: AbstractBaseUser) -> int:
     override = _override(user)
     if override.requests_per_minute is not None:
         return override.requests_per_minute
-    return _setting("QUOTA_REQUESTS_PER_MINUTE", 120)
+    return int(settings.QUOTA_REQUESTS_PER_MINUTE)
 
 
 def user_chips_per_day(user: AbstractBaseUser) -> int:
     override = _override(user)
     if override.chips_per_day is not None:
         return override.chips_per_day
-    return _setting("QUOTA_CHIPS_PER_DAY", 2000)
+    return int(settings.QUOTA_CHIPS_PER_DAY)
 
 
 @dataclass(frozen=True)
@@ -162,7 +158,7 @@ def tightest(*states: RateState | None) -> RateState | None:
 
 def check_ip_request_rate(*, ip: str) -> RateState | None:
     """Count a /query/ request from `ip`; QuotaExceeded once over the per-IP limit."""
-    limit = _setting("QUOTA_IP_REQUESTS_PER_MINUTE", 240)
+    limit = int(settings.QUOTA_IP_REQUESTS_PER_MINUTE)
     if not limit or not ip:
         return None
     count, retry_after = count_hit(key=f"ip:{ip}")
@@ -222,7 +218,7 @@ def check_chip_quota(
         limit = user_chips_per_day(user)
         checks.append((f"user {user.get_username()}", limit, {"user_id": user.pk}))
     if ip:
-        checks.append((ip, _setting("QUOTA_IP_CHIPS_PER_DAY", 4000), {"ip": ip}))
+        checks.append((ip, int(settings.QUOTA_IP_CHIPS_PER_DAY), {"ip": ip}))
     for who, limit, key in checks:
         if not limit:
             continue

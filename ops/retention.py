@@ -11,7 +11,7 @@ from ops.models import RequestLog
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "REQUEST_LOG_RETENTION_DAYS", 90))
+    return int(settings.REQUEST_LOG_RETENTION_DAYS)
 
 
 def request_log_prune(*, days: int | None = None, now: datetime | None = None) -> int:

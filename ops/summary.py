@@ -58,10 +58,10 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def _thresholds() -> dict[str, int]:
     return {
-        "requests": int(getattr(settings, "USAGE_FLAG_REQUESTS", 5000)),
-        "chips": int(getattr(settings, "USAGE_FLAG_CHIPS", 1000)),
-        "errors": int(getattr(settings, "USAGE_FLAG_ERRORS", 200)),
-        "bytes": int(getattr(settings, "USAGE_FLAG_BYTES", 2_000_000_000)),
+        "requests": int(settings.USAGE_FLAG_REQUESTS),
+        "chips": int(settings.USAGE_FLAG_CHIPS),
+        "errors": int(settings.USAGE_FLAG_ERRORS),
+        "bytes": int(settings.USAGE_FLAG_BYTES),
     }
 
 

@@ -96,6 +96,11 @@ def demo_loaded(demo_archive: Path, chip_store: Path, settings: Any) -> Path:
     return demo_archive
 
 
+def pngs(store: Path) -> dict[Path, int]:
+    """The composites in the store and when each was last written."""
+    return {p: p.stat().st_mtime_ns for p in store.rglob("*.png")}
+
+
 def chip_square(lon: float, lat: float, epsg: int) -> Polygon:
     """The chip square around the point, in lon/lat (its corners from the scene's UTM)."""
     x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
@@ -188,7 +193,7 @@ def shoot(page: Any, path: Path) -> None:
 
 
 def test_demo_area_pages_in_chromium(
-    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, caplog: Any
+    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, chip_store: Path
 ) -> None:
     archive = demo_loaded
     x0, y0, x1, y1 = json.loads((archive / "demo.json").read_text())["bbox_wgs84"]
@@ -208,7 +213,6 @@ def test_demo_area_pages_in_chromium(
     # The pages' Content-Security-Policy must block nothing of their own.
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None)
-    caplog.set_level("INFO", logger="chips.raw.cut")
 
     # chipsByLocation, false colour (B08 first: the 10 m grid).
     url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}&chipsize={CHIPSIZE}"
@@ -226,12 +230,15 @@ def test_demo_area_pages_in_chromium(
     assert f"{len(expected)} of {len(expected)} chips ready" in page.inner_text("#chip-progress")
     assert page.locator(".cloud").count() >= len(expected)  # SCL exists: a share per chip
     shoot(page, tmp_path / "chipsByLocation-demo.png")
-    # A reload shows the held chips at once and cuts nothing.
-    cuts = len(caplog.messages)
+    # A reload shows the held chips at once and makes nothing: no job, no file rewritten.
+    held = pngs(chip_store)
+    assert len(held) == len(expected)
+    jobs_before = off_loop(lambda: ChipJob.objects.filter(kind="composite").count())
     page.reload()
     assert page.locator("table.chips img").count() == len(expected)
     assert page.locator(".placeholder").count() == 0
-    assert len(caplog.messages) == cuts
+    assert pngs(chip_store) == held
+    assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == jobs_before
 
     # A 20 m first band sets a 20 m grid: 64 px for 1280 m.
     seen = open_and_wait(page, url + "&bands=B11_B08_B04", len(expected))
@@ -259,7 +266,7 @@ def test_demo_area_pages_in_chromium(
 
 
 def test_reload_while_cutting_joins_the_work(
-    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, caplog: Any
+    demo_loaded: Path, tmp_path: Path, request: pytest.FixtureRequest, chip_store: Path
 ) -> None:
     """Reloading the page while its chips are being cut, and asking for a recut
     (refresh=True), never render a composite twice; a finished recut leaves a URL whose
@@ -272,11 +279,23 @@ def test_reload_while_cutting_joins_the_work(
     browser = request.getfixturevalue("browser")
     context = browser.new_context(http_credentials={"username": "demo", "password": "demo"})
     page = context.new_page()
-    caplog.set_level("INFO", logger="chips.composite.make")
     url = f"{server.url}/query/chipsByLocation?lon={lon}&lat={lat}&{WINDOW}"
 
-    def rendered() -> int:
-        return sum(m.startswith("rendered composite") for m in caplog.messages)
+    def jobs_made() -> list[tuple[str, int, int]]:
+        """(status, done, total) of every composite job, oldest first."""
+        rows = ChipJob.objects.filter(kind="composite").order_by("created")
+        return off_loop(lambda: [(j.status, j.done, j.total) for j in rows])
+
+    def settled() -> list[tuple[str, int, int]]:
+        deadline = time.monotonic() + 60
+        made = jobs_made()
+        while any(status == "running" for status, _, _ in made):
+            assert time.monotonic() < deadline, made
+            time.sleep(0.05)
+            made = jobs_made()
+        return made
+
+    n = len(expected)
 
     page.goto(url)
     assert page.locator("td.pending").count() > 0
@@ -285,7 +304,10 @@ def test_reload_while_cutting_joins_the_work(
         f"() => document.querySelectorAll('table.chips img').length === {len(expected)}",
         timeout=60_000,
     )
-    assert rendered() == len(expected)  # once each
+    # One job, joined by the reload: each composite made once, by it.
+    assert settled() == [("done", n, n)]
+    first = pngs(chip_store)
+    assert len(first) == n
     assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == 1
 
     # refresh=True renders every chip again, once, and the page fills in as before.
@@ -295,11 +317,15 @@ def test_reload_while_cutting_joins_the_work(
         f"{len(expected)} && !document.querySelector('#chip-progress progress')",
         timeout=60_000,
     )
-    assert rendered() == 2 * len(expected)
+    # One more job, which made every composite again.
+    assert settled() == [("done", n, n), ("done", n, n)]
+    again = pngs(chip_store)
+    assert again.keys() == first.keys() and all(again[p] > first[p] for p in first)
     assert "refresh" not in page.url  # the recut is over: a reload must not recut
     page.reload()
     assert page.locator(".placeholder").count() == 0
-    assert rendered() == 2 * len(expected)
+    assert settled() == [("done", n, n), ("done", n, n)]
+    assert pngs(chip_store) == again  # nothing made again
     assert off_loop(lambda: ChipJob.objects.filter(kind="composite").count()) == 2
     context.close()
 

@@ -30,7 +30,7 @@ from rasterio.windows import Window
 
 from chips.composite.make import composite_unit
 from chips.composite.plan import CompositePlan, CompositeRequest, plan_composites
-from chips.models import CachedChip, JobKind
+from chips.models import CachedChip, ChipJob, JobKind
 from chips.raster.render import Lut
 from chips.work import jobs, liveness
 from chips.work.running import run_here
@@ -432,20 +432,19 @@ def test_poll_reads_the_job_and_starts_nothing(plan: CompositePlan, staff_client
     assert bad.status_code == 404 and bad.json()["param"] == "job"
 
 
-def test_refresh_recuts_once(
-    tmp_path: Path, store: Path, staff_client: Client, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_refresh_recuts_once(tmp_path: Path, store: Path, staff_client: Client) -> None:
     fx.make_scenes(tmp_path / "archive", 2)
-    caplog.set_level("INFO", logger="chips.composite.make")
     body = wait_done(staff_client, location_url())
     pngs = sorted(store.glob("png/*/*.png"))
     assert len(pngs) == 2 and body["state"] == "done"
     before = {p: p.stat().st_mtime_ns for p in pngs}
 
-    def renders() -> int:
-        return sum("rendered composite" in m for m in caplog.messages)
+    def jobs_made() -> list[tuple[str, int, int]]:
+        """(status, done, total) of every composite job, oldest first."""
+        rows = ChipJob.objects.filter(kind="composite").order_by("created")
+        return [(j.status, j.done, j.total) for j in rows]
 
-    assert renders() == 2
+    assert jobs_made() == [("done", 2, 2)]
     time.sleep(0.01)
     started = staff_client.get(location_url(refresh="True"), **JSON).json()
     assert started["job"] != body["job"]
@@ -454,12 +453,15 @@ def test_refresh_recuts_once(
     while staff_client.get(poll, **JSON).json()["state"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert renders() == 4
-    assert all(p.stat().st_mtime_ns > before[p] for p in pngs)  # rendered again
-    # Without refresh, the same request renders nothing more.
+    # One more job, which made both composites again.
+    assert jobs_made() == [("done", 2, 2), ("done", 2, 2)]
+    after = {p: p.stat().st_mtime_ns for p in pngs}
+    assert all(after[p] > before[p] for p in pngs)  # rendered again
+    # Without refresh, the same request starts nothing and rewrites no file.
     again = staff_client.get(location_url(), **JSON).json()
     assert again["state"] == "done" and len(again["chips"]) == 2
-    assert renders() == 4
+    assert jobs_made() == [("done", 2, 2), ("done", 2, 2)]
+    assert {p: p.stat().st_mtime_ns for p in pngs} == after
     # Made from the sources: no raw chip was written on the way.
     assert list(store.glob("raw/**/*.tif")) == []
 
