@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("query/", include("parcels.web.urls")),
     path("query/", include("chips.web.urls")),
+    path("query/", include("markers.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("chips.web.dump_urls")),
     path("", views.home, name="home"),
