@@ -13,7 +13,11 @@
      (>= `CANOPY` 0.5) to a cut sward (still >= `BARE` 0.3), then regrows or holds
      (the next valid observation does not fall further: a senescing crop keeps falling);
    - harvest: NDVI falls by >= `DROP` from a crop (>= 0.35, dry cereal included) to bare
-     soil or stubble (< `BARE`) and the canopy does not come back within 30 days;
+     soil or stubble (< `BARE`) and the canopy does not come back within 20 days (a
+     resown sward or a catch crop needs three weeks or more);
+   - ploughing of a sward: the harvest's drop from a green canopy (>= `GREEN_SWARD` 0.6,
+     not drying down: no fall of 0.05 over the two observations before) on a parcel that
+     was never bare before in the season (no crop cycle: a grassland);
    - ploughing: on low cover (NDVI < `CANOPY` before, < `BARE` after), SWIR-1 darkens by
      >= `SWIR_DARKENING` (15 %: residue buried and moist soil turned up; Daughtry et al.
      2005 for residue brightness, the tillage marker of Sen4CAP L4C) and stays dark;
@@ -41,12 +45,13 @@ MIN_CLEAR = 90.0  # percent of the parcel's SCL pixels clear
 DROP = 0.1  # NDVI
 CANOPY = 0.5
 CROP = 0.35  # a crop at harvest: dry cereals and haulm-killed potatoes too
+GREEN_SWARD = 0.6  # a canopy still green (not a crop drying down to its harvest)
 BARE = 0.3
 SWIR_DARKENING = 0.15  # relative
 HOT_RISE = 0.015  # reflectance: haze, not noise (a parcel mean's HOT varies by ~0.002)
 RECOVERY_MIN_DAYS = 12  # a true cut or harvest does not recover 70 % in less
 RECOVERY_SHARE = 0.7
-HARVEST_NO_REGROWTH_DAYS = 30
+HARVEST_NO_REGROWTH_DAYS = 20  # a resown sward or a catch crop takes three weeks and more
 MAX_BRACKET_DAYS = 40  # a change across a longer gap is dated too loosely to report
 
 
@@ -91,7 +96,7 @@ def clean(s: S2Series, min_clear: float = MIN_CLEAR) -> Cleaned:
         near = [hot[idx[q]] for q in (pos - 1, pos + 1) if 0 <= q < len(idx)]
         if near and hot[idx[pos]] - max(near) > HOT_RISE:
             valid[idx[pos]] = False
-    kept = list(np.flatnonzero(valid))
+    kept = [int(i) for i in np.flatnonzero(valid)]
     artefacts: list[int] = []
     changed = True
     while changed:  # one artefact out can reveal the next (two hazy dates in a row)
@@ -153,7 +158,12 @@ def detect(s: S2Series, min_clear: float = MIN_CLEAR) -> tuple[list[Event], Clea
             soon = nxt[nxt_days <= HARVEST_NO_REGROWTH_DAYS]
             if len(soon) and soon.max() >= CANOPY:
                 continue  # came back: a dip, not a harvest
-            events.append(_event("harvest", days, k, before, after, "NDVI", drop, len(soon) > 0, n))
+            # A green sward (no crop cycle this season: never bare before) turned to bare
+            # soil at once was ploughed, not harvested: a crop dries down or emerged.
+            drying = k > 0 and float(ndvi[max(0, k - 2) : k].max()) - before >= 0.05
+            sward = before >= GREEN_SWARD and not drying and not (ndvi[:k] < BARE).any()
+            kind = "ploughing" if sward else "harvest"
+            events.append(_event(kind, days, k, before, after, "NDVI", drop, len(soon) > 0, n))
         elif before < CANOPY and after < BARE and swir[k] > 0:
             dark = (swir[k] - swir[k + 1]) / swir[k]
             if dark >= SWIR_DARKENING:
@@ -193,7 +203,7 @@ def _event(
     n: int,
 ) -> Event:
     start, end = int(days[k]), int(days[k + 1])
-    threshold = SWIR_DARKENING if kind == "ploughing" else DROP
+    threshold = SWIR_DARKENING if signal == "B11" else DROP
     score = raw_score(size / threshold, end - start, confirmed)
     return Event(
         kind=kind,

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from chips.web.pages import CompositePage
 from common.errors import BadParameter
@@ -33,7 +33,7 @@ from parcels.selectors import parcel_get
 class ParcelEvidence(CompositePage):
     """GET parcelEvidence: why a parcel has its light."""
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         q = s.EvidenceQuery.validated(request.query_params)
         if q["format"] == "pdf":
             raise BadParameter(

@@ -42,10 +42,13 @@ class Command(BaseCommand):
         def started(todo: int, total: int) -> None:
             bar.reset(total=todo)
 
+        def advance(n: int) -> None:
+            bar.update(n)
+
         with bar:
             outcome = bulk.extract(
                 dataset, batch=batch, force=o["force"], signatures=not o["no_signatures"],
-                progress=bar.update, started=started,
+                progress=advance, started=started,
             )  # fmt: skip
         for product, reason in outcome.failed.items():
             self.stderr.write(f"failed: {product}: {reason}")
