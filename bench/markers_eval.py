@@ -96,7 +96,7 @@ def reliability(
         by[d.pid, d.kind].append(d)
     right: dict[int, list[bool]] = defaultdict(list)
     for (pid, kind), ds in by.items():
-        if pid not in pids:
+        if pid not in pids or kind not in KINDS:  # bare_soil periods have no truth
             continue
         pairs = match(truths.get((pid, kind), []), [d.day for d in ds], tol)
         hit = {b for _, b in pairs}
