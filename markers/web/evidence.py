@@ -14,7 +14,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
 from chips.web.pages import CompositePage
-from common.errors import BadParameter
 from common.schema import error_responses
 from markers import services
 from markers.detect import VERSION
@@ -35,12 +34,6 @@ class ParcelEvidence(CompositePage):
 
     def get(self, request: Request) -> HttpResponse:
         q = s.EvidenceQuery.validated(request.query_params)
-        if q["format"] == "pdf":
-            raise BadParameter(
-                "format=pdf is not served: the HTML page is laid out for printing (print "
-                "it to PDF from the browser)",
-                param="format",
-            )
         key = q["dataset"]
         parcel = parcel_get(user=request.user, key=key, pid=q["pid"])
         events, light, a = services.parcel_markers(parcel, with_series=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from chips.web.timeseries_serializers import WordParam
@@ -24,7 +25,10 @@ class WordListParam(ParamField, serializers.CharField):
 
     def __init__(self, *, words: tuple[str, ...], **kwargs: Any) -> None:
         self.words = words
-        super().__init__(required=False, max_length=200, **kwargs)
+        word = "(" + "|".join(words) + ")"
+        # Published as the schema's pattern: what parse accepts (it also takes any case).
+        pattern = RegexValidator(f"^{word}(,{word})*$")
+        super().__init__(required=False, max_length=200, validators=[pattern], **kwargs)
 
     def parse(self, value: str) -> tuple[str, ...]:
         picked = tuple(w.strip().lower() for w in value.split(",") if w.strip())
@@ -77,7 +81,8 @@ class TrafficLightsQuery(DatasetParams):
 class EvidenceQuery(ParcelParams):
     """parcelEvidence: one parcel's evidence page."""
 
-    format = WordParam(choices=("html", "pdf"), default="html", help_text="html (printable)")
+    # html only: the page is laid out for print (PDF: print it from the browser).
+    format = WordParam(choices=("html",), default="html", help_text="html (printable)")
 
 
 def _list(child: serializers.Field, text: str = "") -> serializers.ListField:
