@@ -15,7 +15,7 @@ from markers.detect.series import S2Series
 from markers.models import MarkerEvent
 
 WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 22, 24
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 30, 24
 COLOURS = {"mowing": "#1565c0", "harvest": "#e65100", "ploughing": "#6d4c41",
            "emergence": "#2e7d32", "bare_soil": "#bcaaa4"}  # fmt: skip
 
@@ -60,7 +60,7 @@ def plot(
                         "artefact": " (set aside: undetected cloud or shadow)"}[kind],
         })  # fmt: skip
     line = " ".join(f"{p['x']},{p['y']}" for p in points if p["kind"] == "valid")
-    marks = []
+    marks: list[dict[str, Any]] = []
     for e in events:
         x0, x1 = ax.x(e.date_start.toordinal()), ax.x(e.date_end.toordinal())
         marks.append({
@@ -70,6 +70,12 @@ def plot(
             "title": f"{e.marker} {e.date_main} ({e.date_start}..{e.date_end}), "
                      f"confidence {e.confidence:.2f}, {e.marker_type}",
         })  # fmt: skip
+    # Labels of events closer than 50 px take turns above the plot, so they stay legible.
+    last_x, row = -1e9, 0
+    for m in sorted((m for m in marks if not m["period"]), key=lambda m: m["x"]):
+        row = (row + 1) % 2 if m["x"] - last_x < 50 else 0
+        m["label_y"] = TOP - 6 - 9 * row
+        last_x = m["x"]
     months = []
     d = dt.date.fromordinal(t0).replace(day=1)
     while d.toordinal() <= t1:
