@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",  # API tokens for scripts, made and revoked in the admin
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served from here (no CDN)
     "demo",  # the demo generator, demo_setup, demo_smoke, the front page
     "parcels",
     "chips",
@@ -225,6 +226,9 @@ SPECTACULAR_SETTINGS = {
     "Every /query/ endpoint needs HTTP Basic credentials, an API token "
     "(`Authorization: Token <key>`, made in the admin) or a session; errors answer "
     '{"error": ..., "param": ...}.',
+    # /api/docs/ renders the schema with Swagger UI from the sidecar package's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # A job's status and a composite's state share their values: one enum.
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "chips.models.JobStatus"},
     # /dump/ is plain Django (a hot path, kept out of DRF): its entry is added afterwards.

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import common.schema  # noqa: F401  (registers the Basic scheme before a schema is generated)
 from demo import views
@@ -22,6 +22,15 @@ urlpatterns = [
     path("query/", include("chips.web.urls")),
     path("query/", include("markers.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema rendered (Swagger UI); the split view loads its script from a URL, not
+    # inline, so the pages' Content-Security-Policy stays as it is.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="common/api_docs.html"
+        ),
+        name="api-docs",
+    ),
     path("", include("chips.web.dump_urls")),
     path("", views.home, name="home"),
 ]

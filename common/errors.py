@@ -2,7 +2,9 @@
 
 Plain Python (no Django), so every layer may raise them. common.http_errors maps each class
 to its status in one table and answers it. Every error answer is `{"error": "<what is
-wrong>", "param": "<name>"}` (param only when a parameter is at fault).
+wrong>", "param": "<name>"}` (param only when a parameter is at fault), with `"choices":
+[...]` where the values the parameter takes are few (a level's bands, a dataset's years):
+a script can correct itself without parsing the sentence.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ class ServiceError(Exception):
     hint: str | None = None
     retry_params: dict[str, str] | None = None
 
-    def __init__(self, message: str, *, param: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, param: str | None = None, choices: list[Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.choices = choices
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.message}
         if self.param:
             body["param"] = self.param
+        if self.choices is not None:
+            body["choices"] = self.choices
         return body
 
 

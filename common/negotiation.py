@@ -47,6 +47,10 @@ class FormatNegotiation(DefaultContentNegotiation):
         offered = list(renderers)
         kept = [renderer for renderer in offered if renderer.format == format]
         if not kept:
-            names = ", ".join(sorted({str(r.format) for r in offered}))
-            raise BadParameter(f"format={format!r} is not one of: {names}", param="format")
+            formats = sorted({str(r.format) for r in offered})
+            raise BadParameter(
+                f"format={format!r} is not one of: {', '.join(formats)}",
+                param="format",
+                choices=formats,
+            )
         return kept

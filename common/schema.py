@@ -28,7 +28,11 @@ ERROR_DESCRIPTIONS = {
 
 ERROR_SCHEMA: dict[str, Any] = {  # ErrorAnswer as drf-spectacular writes it, for hooks
     "type": "object",
-    "properties": {"error": {"type": "string"}, "param": {"type": "string"}},
+    "properties": {
+        "error": {"type": "string"},
+        "param": {"type": "string"},
+        "choices": {"type": "array", "items": {}},
+    },
     "required": ["error"],
 }
 
@@ -38,6 +42,9 @@ class ErrorAnswer(serializers.Serializer):
 
     error = serializers.CharField(help_text="what is wrong and what is allowed")
     param = serializers.CharField(required=False, help_text="the parameter at fault")
+    choices = serializers.ListField(
+        required=False, help_text="the values the parameter takes, where they are few"
+    )
 
 
 def error_responses(*statuses: int, html: bool = False) -> dict[Any, OpenApiResponse]:

@@ -37,7 +37,8 @@ from common.parsers import MAX_DEPTH, json_depth
 from ops import log_writer
 from ops.accounting import CHIPS_CACHED, CHIPS_CUT, LOG_USER_ID
 from ops.client_ip import client_ip
-from ops.quotas import check_ip_request_rate
+from ops.quotas import RateState, check_ip_request_rate, tightest
+from ops.throttling import USER_RATE_STATE
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +176,20 @@ class RequestLogMiddleware:
         ip = client_ip(request)
         setattr(request, CLIENT_IP, ip)
         response: HttpResponseBase
+        ip_rate: RateState | None = None
         try:
             if endpoint != "dump":
-                check_ip_request_rate(ip=ip)
+                ip_rate = check_ip_request_rate(ip=ip)
         except QuotaExceeded as exc:
             response = error_response(exc)
         else:
             response = self.get_response(request)
+            if response.status_code < 400:
+                # Successful answers say where the quotas stand (the IETF RateLimit
+                # header fields); a 429 says it with Retry-After.
+                rate = tightest(ip_rate, getattr(request, USER_RATE_STATE, None))
+                for name, value in (rate.headers() if rate else {}).items():
+                    response[name] = value
 
         def write(bytes_sent: int | None) -> None:
             self._write(request, response, arrived, started, ip, endpoint, params, bytes_sent)

@@ -136,23 +136,48 @@ def user_chips_per_day(user: AbstractBaseUser) -> int:
     return _setting("QUOTA_CHIPS_PER_DAY", 2000)
 
 
-def check_ip_request_rate(*, ip: str) -> None:
+@dataclass(frozen=True)
+class RateState:
+    """Where a requests-per-minute quota stands after this request: what the
+    RateLimit-Limit / -Remaining / -Reset headers of a successful answer say."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window starts again
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+            "RateLimit-Policy": f"{self.limit};w={WINDOW_SECONDS}",
+        }
+
+
+def tightest(*states: RateState | None) -> RateState | None:
+    """The quota closest to its limit: the one a client must pace itself by."""
+    known = [s for s in states if s is not None]
+    return min(known, key=lambda s: (s.remaining, -s.reset)) if known else None
+
+
+def check_ip_request_rate(*, ip: str) -> RateState | None:
     """Count a /query/ request from `ip`; QuotaExceeded once over the per-IP limit."""
     limit = _setting("QUOTA_IP_REQUESTS_PER_MINUTE", 240)
     if not limit or not ip:
-        return
+        return None
     count, retry_after = count_hit(key=f"ip:{ip}")
     if count > limit:
         raise QuotaExceeded(
             f"over the quota of {limit} requests per minute from {ip}; retry after {retry_after} s",
             retry_after=retry_after,
         )
+    return RateState(limit, limit - count, retry_after)
 
 
-def check_user_request_rate(*, user: AbstractBaseUser) -> None:
+def check_user_request_rate(*, user: AbstractBaseUser) -> RateState | None:
     limit = user_requests_per_minute(user)
     if not limit:
-        return
+        return None
     count, retry_after = count_hit(key=f"user:{user.pk}")
     if count > limit:
         raise QuotaExceeded(
@@ -160,6 +185,7 @@ def check_user_request_rate(*, user: AbstractBaseUser) -> None:
             f"retry after {retry_after} s",
             retry_after=retry_after,
         )
+    return RateState(limit, limit - count, retry_after)
 
 
 def _today_start(now: datetime) -> tuple[datetime, int]:

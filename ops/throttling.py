@@ -10,6 +10,9 @@ from typing import Any
 
 from rest_framework.throttling import BaseThrottle
 
+# Where the user's quota state waits for the request-log middleware (RateLimit-* headers).
+USER_RATE_STATE = "_ops_user_rate_state"
+
 
 class UserRequestRateThrottle(BaseThrottle):
     """The per-user requests-per-minute quota, after authentication, before the handler.
@@ -24,5 +27,6 @@ class UserRequestRateThrottle(BaseThrottle):
 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            check_user_request_rate(user=user)
+            state = check_user_request_rate(user=user)
+            setattr(request._request, USER_RATE_STATE, state)
         return True

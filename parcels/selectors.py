@@ -32,8 +32,21 @@ def dataset_get(*, user: User, key: DatasetKey) -> ParcelDataset:
     try:
         return ParcelDataset.objects.get(aoi=key.aoi, year=key.year, ptype=key.ptype)
     except ParcelDataset.DoesNotExist:
-        ptype = f" ptype {key.ptype!r}" if key.ptype else ""
-        raise NotFound(f"no parcel dataset for aoi {key.aoi!r} year {key.year}{ptype}") from None
+        raise _no_dataset(key) from None
+
+
+def _no_dataset(key: DatasetKey) -> NotFound:
+    """404 naming what to change: the year (with the AOI's years) where the AOI has
+    datasets, else the AOI. Said only after the AOI check: the years are the caller's."""
+    ptype = f" ptype {key.ptype!r}" if key.ptype else ""
+    message = f"no parcel dataset for aoi {key.aoi!r} year {key.year}{ptype}"
+    found = ParcelDataset.objects.filter(aoi=key.aoi).values_list("year", "ptype")
+    years = sorted({year for year, p in found if p == key.ptype})
+    if years:
+        return NotFound(message, param="year", choices=years)
+    if found:  # the AOI has datasets, none of this parcel type
+        return NotFound(message, param="ptype", choices=sorted({p for _, p in found}))
+    return NotFound(message, param="aoi")
 
 
 def granted_parcels(*, user: User, key: DatasetKey) -> QuerySet[Parcel]:

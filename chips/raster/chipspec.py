@@ -15,7 +15,7 @@ from affine import Affine
 
 # Bumped when the bytes written for the same spec change (tags, compression, ...), so
 # files cut by an older version are not mistaken for current ones.
-SPEC_VERSION = "raw2"  # raw2: DEFLATE level 1
+SPEC_VERSION = "raw3"  # raw2: DEFLATE level 1; raw3: scale/offset, SCL class names
 
 
 @dataclass(frozen=True)

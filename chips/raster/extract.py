@@ -89,9 +89,33 @@ def read_window(src: rasterio.DatasetReader, spec: ChipSpec) -> np.ndarray:
     return out
 
 
+# Sentinel-2 DNs are reflectance x 10000 (plus the baseline's offset, in DN).
+REFLECTANCE_SCALE = 1e-4
+OFFSET_TAGS = ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET")
+
+
+def reflectance_scaling(spec: ChipSpec) -> tuple[float, float] | None:
+    """(scale, offset) that turn the chip's DN into reflectance, as GDAL applies them
+    (value = DN * scale + offset): QGIS and rasterio's readers show reflectance while the
+    stored DN stay the source's. None for SCL, whose values are class codes."""
+    if spec.band == "SCL":
+        return None
+    tags = dict(spec.tags)
+    offset_dn = next((int(tags[name]) for name in OFFSET_TAGS if name in tags), 0)
+    return REFLECTANCE_SCALE, offset_dn * REFLECTANCE_SCALE
+
+
+def scl_class_tags() -> dict[str, str]:
+    """The SCL legend as band metadata (CLASS_<code>=<name>): GeoTIFF has no place for
+    category names inside the file (GDAL writes them to an .aux.xml beside it, which a
+    downloaded chip would lose), band metadata travels in the file's GDAL_METADATA tag."""
+    return {f"CLASS_{code}": name for code, (name, _) in SCL_CLASSES.items()}
+
+
 def encode_geotiff(array: np.ndarray, spec: ChipSpec) -> bytes:
     """The chip as GeoTIFF bytes: one band, source dtype, the scene's EPSG, nodata,
-    DEFLATE, the product tags, and the SCL class colour table for SCL chips."""
+    DEFLATE, the product tags, scale and offset to reflectance, and for SCL chips the
+    class colour table and class names."""
     profile = {
         "driver": "GTiff",
         "width": spec.size_x,
@@ -118,6 +142,11 @@ def encode_geotiff(array: np.ndarray, spec: ChipSpec) -> bytes:
             dst.write(array, 1)
             dst.update_tags(**dict(spec.tags))
             dst.set_band_description(1, spec.band)
+            scaling = reflectance_scaling(spec)
+            if scaling is not None:
+                dst.scales, dst.offsets = (scaling[0],), (scaling[1],)
+            if is_scl:
+                dst.update_tags(1, **scl_class_tags())
         return bytes(mem.getbuffer())
 
 

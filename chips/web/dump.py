@@ -45,7 +45,10 @@ def serve(request: HttpRequest, token: str, file_name: str) -> HttpResponse | Fi
         handle = found.path.open("rb")
     except FileNotFoundError:  # flushed between the look-up and the open
         return not_found()
-    response = FileResponse(handle, content_type=CONTENT_TYPES[file_name.rsplit(".", 1)[1]])
+    # Named as the URL names it (<product>.<band>.tif), not as the store names the file.
+    response = FileResponse(
+        handle, content_type=CONTENT_TYPES[file_name.rsplit(".", 1)[1]], filename=file_name
+    )
     # The token is a credential of sorts: keep the file out of shared caches.
     response["Cache-Control"] = "private, max-age=3600"
     return response

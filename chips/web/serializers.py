@@ -49,14 +49,20 @@ def parse_level(value: str | None) -> str:
     """plevel: LEVEL2A (the default, also for an empty value) or LEVEL1C."""
     level = value or Level.L2A
     if level not in LEVEL_BANDS:
-        raise BadParameter(f"plevel={value!r}: use LEVEL2A or LEVEL1C", param="plevel")
+        raise BadParameter(
+            f"plevel={value!r}: use LEVEL2A or LEVEL1C", param="plevel", choices=list(LEVEL_BANDS)
+        )
     return level
 
 
 def parse_band(value: str, level: str, param: str = "band") -> str:
     if value not in LEVEL_BANDS[level]:
         allowed = " ".join(LEVEL_BANDS[level])
-        raise BadParameter(f"{param}={value!r} is not a {level} band ({allowed})", param=param)
+        raise BadParameter(
+            f"{param}={value!r} is not a {level} band ({allowed})",
+            param=param,
+            choices=list(LEVEL_BANDS[level]),
+        )
     return value
 
 

@@ -35,7 +35,11 @@ class WordParam(ParamField, serializers.ChoiceField):
             )
         if word not in self.choices:
             allowed = " or ".join(str(c) for c in self.choices)
-            raise BadParameter(f"{self.param}={value!r}: use {allowed}", param=self.param)
+            raise BadParameter(
+                f"{self.param}={value!r}: use {allowed}",
+                param=self.param,
+                choices=[str(c) for c in self.choices],
+            )
         return word
 
 

@@ -219,7 +219,8 @@ ERRORS = {
 
 def test_errors_share_one_shape(schema: dict[str, Any]) -> None:
     error = schema["components"]["schemas"]["ErrorAnswer"]
-    assert set(error["properties"]) == {"error", "param"} and error["required"] == ["error"]
+    assert set(error["properties"]) == {"error", "param", "choices"}
+    assert error["required"] == ["error"]
     for path, statuses in ERRORS.items():
         responses = operation(schema, path)["responses"]
         assert statuses <= set(responses), path
@@ -267,3 +268,26 @@ def test_parcel_time_series_parameters(schema: dict[str, Any]) -> None:
     assert has(params["min_clear"], {"minimum": 0, "maximum": 100, "required": False})
     assert has(params["scl"], {"type": "boolean", "default": True})
     assert not params["start_date"]["required"] and not params["band"]["required"]
+
+
+@pytest.mark.django_db
+def test_api_docs_page_served_from_the_package_under_the_csp(client: Client) -> None:
+    """/api/docs/ renders the schema with Swagger UI from this server's static files: no
+    outside origin, no inline script, its one style block under the request's nonce."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert nonce and f'<style nonce="{nonce.group(1)}">' in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/") for s in sources)  # nothing from a CDN
+    for src in sources:
+        if src.startswith("/static/"):
+            assert finders.find(src.removeprefix("/static/")), src
+    assert not re.search(r"<script>(?!</script>)", html)  # every script has a src
+    script = next(s for s in sources if "script" in s)
+    assert "/api/schema/" in client.get(script).content.decode()

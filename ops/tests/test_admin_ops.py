@@ -197,3 +197,47 @@ def test_admin_login_needs_csrf(db):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/admin/login/", {"username": "root", "password": "x"})
     assert response.status_code == 403
+
+
+def test_usage_csv_per_user_and_month_with_quotas(admin_client, alice, bob, settings):
+    """The export an operator hands on: per local month a total row, then each user with the
+    quotas in force (the override, else the site default), independent of the daily page."""
+    import csv
+    import io
+
+    settings.QUOTA_CHIPS_PER_DAY = 2000
+    settings.QUOTA_REQUESTS_PER_MINUTE = 120
+    UserQuota.objects.create(user=bob, chips_per_day=50)
+    tz = timezone.get_current_timezone()
+    # 31 May 23:30 local is June in UTC+0 terms nowhere here: Brussels is ahead of UTC, so
+    # the row lies in May locally and in May in UTC; 1 June 00:30 local is 31 May 22:30 UTC.
+    may = datetime(2025, 5, 31, 23, 30, tzinfo=tz)
+    june = datetime(2025, 6, 1, 0, 30, tzinfo=tz)
+    log(may, user=alice, cut=10, size=100)
+    log(june, user=alice, cut=3, size=7, status=400)
+    log(june, user=bob, cut=40, cached=2)
+    log(june, ip="203.0.113.9", status=401)
+    response = admin_client.get("/admin/ops/usagesummary/export.csv?from=2025-05&to=2025-06")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    assert 'filename="cbmweb-usage-2025-05-2025-06.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    table = [(r["month"], r["user"], r["requests"], r["chips_cut"], r["errors"]) for r in rows]
+    assert table == [
+        ("2025-05", "(all)", "1", "10", "0"),
+        ("2025-05", "alice", "1", "10", "0"),
+        ("2025-06", "(all)", "3", "43", "2"),
+        ("2025-06", "bob", "1", "40", "0"),
+        ("2025-06", "alice", "1", "3", "1"),
+        ("2025-06", "(no user)", "1", "0", "1"),
+    ]
+    quotas = {r["user"]: (r["quota_requests_per_minute"], r["quota_chips_per_day"]) for r in rows}
+    assert quotas["bob"] == ("120", "50") and quotas["alice"] == ("120", "2000")
+    assert rows[1]["email"] == "alice@example.org" and rows[1]["bytes_sent"] == "100"
+
+
+def test_request_log_names_its_time_zone(admin_client):
+    row = log(timezone.now().replace(microsecond=0))
+    page = admin_client.get(LOG).content.decode()
+    assert "Time (Europe/Brussels)" in page
+    local = row.time.astimezone(timezone.get_current_timezone())
+    assert f"{local:%Y-%m-%d %H:%M:%S}" in page  # stored in UTC, shown on the named clock

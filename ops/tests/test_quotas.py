@@ -42,6 +42,23 @@ def test_user_quota_429_at_the_right_count(client, alice, settings):
     ]
 
 
+def test_successful_answers_carry_ratelimit_headers(client, alice, settings):
+    """A script paces itself by the IETF RateLimit fields: the tightest quota, counting down."""
+    settings.QUOTA_REQUESTS_PER_MINUTE = 5
+    settings.QUOTA_IP_REQUESTS_PER_MINUTE = 100
+    fresh_window()
+    answers = [client.get("/query/probe", **basic("alice")) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200] * 3
+    assert [a["RateLimit-Limit"] for a in answers] == ["5"] * 3
+    assert [a["RateLimit-Remaining"] for a in answers] == ["4", "3", "2"]
+    assert all(1 <= int(a["RateLimit-Reset"]) <= 60 for a in answers)
+    assert answers[0]["RateLimit-Policy"] == "5;w=60"
+    # With the per-IP quota the tighter one, it is the one said.
+    settings.QUOTA_IP_REQUESTS_PER_MINUTE = 4  # 3 counted already in this window
+    answer = client.get("/query/probe", **basic("alice"))
+    assert (answer["RateLimit-Limit"], answer["RateLimit-Remaining"]) == ("4", "0")
+
+
 def test_user_override(client, alice, bob, settings):
     settings.QUOTA_REQUESTS_PER_MINUTE = 2
     UserQuota.objects.create(user=alice, requests_per_minute=4)

@@ -114,11 +114,21 @@ def test_bad_input_names_the_parameter(
 
 
 def test_unknown_dataset_is_404(samples: Path, staff_client: Client) -> None:
-    for params in (
-        {"aoi": "nl", "year": "2019", "lon": "5", "lat": "52"},
-        {"aoi": "nl", "year": "2023", "ptype": "g", "lon": "5", "lat": "52"},
-        {"aoi": "zz", "year": "2023", "lon": "5", "lat": "52"},
+    """404 naming what to change, with the values that exist (the AOI's datasets as the
+    database lists them, asked independently of the endpoint)."""
+    from parcels.models import ParcelDataset
+
+    nl = ParcelDataset.objects.filter(aoi="nl")
+    years = sorted(set(nl.filter(ptype="").values_list("year", flat=True)))
+    ptypes = sorted(set(nl.values_list("ptype", flat=True)))
+    assert years
+    for params, param, choices in (
+        ({"aoi": "nl", "year": "2019", "lon": "5", "lat": "52"}, "year", years),
+        ({"aoi": "nl", "year": "2023", "ptype": "g", "lon": "5", "lat": "52"}, "ptype", ptypes),
+        ({"aoi": "zz", "year": "2023", "lon": "5", "lat": "52"}, "aoi", None),
     ):
         response = staff_client.get(URL, params)
         assert response.status_code == 404
-        assert "no parcel dataset" in response.json()["error"]
+        body = response.json()
+        assert "no parcel dataset" in body["error"]
+        assert body["param"] == param and body.get("choices") == choices

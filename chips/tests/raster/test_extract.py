@@ -106,6 +106,24 @@ def test_chip_without_valid_pixel_is_dropped(tmp_path: Path, b04) -> None:
     assert not out1.exists() and not out2.exists()
 
 
+@pytest.mark.parametrize(("tags", "offset"), [((), 0.0), ((("BOA_ADD_OFFSET", "-1000"),), -0.1)])
+def test_geotiff_reads_as_reflectance(tmp_path: Path, b04, tags, offset: float) -> None:
+    """GDAL readers (QGIS, rasterio) get reflectance as DN * scale + offset: the DN stay."""
+    path, _ = b04
+    x, y = 601234.0, 5798765.0
+    base = spec_for(path, "B04", x, y, 320)
+    spec = ChipSpec(**{**base.to_dict(), "grid": base.grid, "tags": base.tags + tags})
+    out = tmp_path / "chip.tif"
+    cut_chips([(spec, out)])
+    with rasterio.open(out) as chip:
+        assert chip.scales == (1e-4,)
+        assert chip.offsets == pytest.approx((offset,))
+        dn = chip.read(1)
+    np.testing.assert_array_equal(dn, expected_window(path, x, y, 320))
+    # What QGIS shows for a pixel of DN 2500 on baseline 04.00: (2500 - 1000) / 10000.
+    assert 2500 * chip.scales[0] + chip.offsets[0] == pytest.approx(0.25 + offset)
+
+
 def test_scl_chip_keeps_classes_and_colour_table(tmp_path: Path) -> None:
     data = band_values(7, (150, 150), "uint8")
     path = write_band(tmp_path / "SCL.tif", data, epsg=EPSG, ulx=ULX, uly=ULY, res=20)
@@ -121,6 +139,10 @@ def test_scl_chip_keeps_classes_and_colour_table(tmp_path: Path) -> None:
         cmap = chip.colormap(1)
         for value, (_, rgb) in SCL_CLASSES.items():
             assert cmap[value][:3] == rgb
+        # Class names travel in the file, as band metadata; codes are not scaled.
+        names = chip.tags(1)
+        assert names["CLASS_4"] == "Vegetation" and names["CLASS_10"] == "Thin cirrus"
+        assert chip.scales == (1.0,) and chip.offsets == (0.0,)
 
 
 def test_jp2_source(tmp_path: Path) -> None:

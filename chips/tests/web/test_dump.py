@@ -36,6 +36,9 @@ def test_serves_recorded_file_without_credentials(client, chips) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "image/tiff"
     assert b"".join(response.streaming_content)[:4] in (b"II*\x00", b"MM\x00*")
+    # Saved under the name the URL gives (<product>.<band>.tif), not the store's hash.
+    name = chips["ana"][0].rsplit("/", 1)[1]
+    assert response["Content-Disposition"] == f'inline; filename="{name}"'
 
 
 @pytest.mark.parametrize(
@@ -83,4 +86,5 @@ def test_download_logged_for_the_cache_owner(client, chips) -> None:
     log_writer.flush()
     row = RequestLog.objects.get(endpoint="dump")
     assert row.user_id == User.objects.get(username="bo").pk
+    assert row.username == "bo"  # the log's user column names the owner, not "no user"
     assert row.status == 200 and row.bytes_sent == len(body)
