@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "demo",  # the demo generator, demo_setup, demo_smoke, the front page
     "parcels",
     "chips",
+    "markers",  # events and traffic lights per parcel (issue 21)
     "ops",  # last: its UserAdmin replaces the stock one
 ]
 
@@ -191,6 +192,10 @@ JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 10)
 SCL_CLEAR_CLASSES = [int(c) for c in env_list("SCL_CLEAR_CLASSES", "4,5,6,7")]
 
 # The demo archive and parcels built by `make demo`.
+# Markers: the share (percent) of a parcel's SCL pixels that must be clear for an
+# acquisition to count (markers/detect/s2.py), and parcels per extract_markers unit.
+MARKERS_MIN_CLEAR = float(env_str("MARKERS_MIN_CLEAR", "90"))
+MARKERS_BATCH = env_int("MARKERS_BATCH", 500)
 DEMO_ARCHIVE = Path(env_str("DEMO_ARCHIVE", str(VAR_DIR / "demo-archive")))
 
 REST_FRAMEWORK = {

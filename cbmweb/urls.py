@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("query/", include("parcels.web.urls")),
     path("query/", include("chips.web.urls")),
+    path("query/", include("markers.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema rendered (Swagger UI); the split view loads its script from a URL, not
     # inline, so the pages' Content-Security-Policy stays as it is.

@@ -72,7 +72,9 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
     assert ("/query/jobs/{job_id}", "get") in operations
     assert ("/dump/{token}/{file_name}", "get") in operations
     assert ("/query/parcelTimeSeries", "get") in operations
-    assert len(operations) == 18  # 16 of the API, /dump/ and the schema itself
+    for name in ("markers", "trafficLights", "parcelEvidence"):
+        assert (f"/query/{name}", "get") in operations
+    assert len(operations) == 21  # 19 of the API, /dump/ and the schema itself
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from demo.generator import calendar, clouds, fields, scene_pixels
+from demo.generator import calendar, clouds, events, fields, scene_pixels
 from demo.generator.cog_writer import write_item
 from demo.generator.parcels_writer import LAYER, write_parcels
 from demo.generator.product import Product
@@ -21,6 +21,7 @@ from demo.generator.site import AOI, NATIONAL_EPSG, RESOLUTIONS, TILES, WEDGE_TI
 
 WEDGE_ORBIT = 8  # R008's swath ends inside the 31UFU window
 CLOUDY_SCL = (8, 9, 10)
+TRUTH = "truth.json"  # the fields' true events (demo/generator/events.py)
 
 
 def _rng(seed: int, *parts: object) -> np.random.Generator:
@@ -98,11 +99,12 @@ def build_archive(
     }
     takes = calendar.acquisitions(start, end)
     log(f"{len(takes)} datatakes x {len(TILES)} tiles, {size} px, layouts {','.join(layouts)}")
-    for take in takes:
+    regimes = clouds.weather(len(takes), _rng(seed, "weather", start.isoformat()))
+    for take, regime in zip(takes, regimes, strict=True):
         doy = take.sensing.timetuple().tm_yday
         spectra = scene_pixels.cell_spectra(layout, doy)
         zenith = clouds.sun_zenith(doy)
-        sky_raster = clouds.make_clouds(bbox, _rng(seed, "clouds", take.key), zenith)
+        sky_raster = clouds.make_clouds(bbox, _rng(seed, "clouds", take.key), zenith, regime)
         for tile in TILES:
             crop = site.crops[tile]
             wedge = take.relative_orbit == WEDGE_ORBIT and tile == WEDGE_TILE
@@ -164,14 +166,19 @@ def build_archive(
         )
         for tile, crop in site.crops.items()
     ]
-    n_parcels = write_parcels(
+    pid_cells = write_parcels(
         layout,
         shapely.intersection_all(areas) if parcels_in == "every" else shapely.union_all(areas),
         NATIONAL_EPSG,
         out / "parcels" / "demo_parcels.gpkg",
         prefix=f"{AOI.upper()}-DEMO-",
     )
-    log(f"{n_parcels} parcels")
+    log(f"{len(pid_cells)} parcels")
+    # The truth beside the archive: every parcel's events and the light it deserves.
+    truth = events.truth(
+        layout.events, pid_cells, layout.cover, start.year, start, end, fields.CROPS
+    )
+    (out / TRUTH).write_text(json.dumps(truth, indent=1))
     manifest = {
         "aoi": AOI,
         "year": start.year,
@@ -187,6 +194,7 @@ def build_archive(
         "layouts": list(layouts),
         "field_scale": field_scale,
         "parcels_in": parcels_in,
+        "truth": TRUTH,
     }
     (out / "demo.json").write_text(json.dumps(manifest, indent=2))
     return manifest

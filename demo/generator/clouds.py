@@ -23,6 +23,9 @@ class CloudRaster:
     thick: np.ndarray  # opacity 0..1 of convective cloud
     cirrus: np.ndarray  # opacity 0..1 of thin cirrus
     shadow_offset: tuple[float, float]  # from a shadowed point to the cloud casting it
+    # Low thin cloud the scene classification misses (as real L2A does now and then):
+    # it dims and brightens the pixels, SCL calls them clear.
+    haze: np.ndarray | None = None
 
     def _index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = np.clip(((self.y0 - y) / CLOUD_GRID_M).astype(np.int64), 0, self.thick.shape[0] - 1)
@@ -35,6 +38,16 @@ class CloudRaster:
         dx, dy = self.shadow_offset
         srows, scols = self._index(x + dx, y + dy)
         return self.thick[rows, cols], self.cirrus[rows, cols], self.thick[srows, scols]
+
+    def sample_haze(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(haze, its shadow) opacities at ground points; zeros on a day without."""
+        if self.haze is None:
+            zero = np.zeros(np.shape(x), dtype=np.float32)
+            return zero, zero
+        rows, cols = self._index(x, y)
+        dx, dy = self.shadow_offset
+        srows, scols = self._index(x + dx, y + dy)
+        return self.haze[rows, cols], self.haze[srows, scols]
 
 
 def _add_blob(field: np.ndarray, cx: float, cy: float, r: float, amp: float) -> None:
@@ -54,17 +67,42 @@ def _smoothstep(a: float, b: float, x: np.ndarray) -> np.ndarray:
     return t * t * (3 - 2 * t)
 
 
+CLEAR, BROKEN, OVERCAST = 0, 1, 2
+# Weather comes in spells: the next acquisition keeps the regime with this chance, else
+# draws afresh (0.35, 0.45, 0.2 as before), so cloudy dates come in runs.
+SPELL_PERSISTENCE = 0.6
+REGIME_SHARES = (0.35, 0.45, 0.2)
+HAZE_CHANCE = 0.25  # of a clear or broken day having some unflagged low cloud
+HAZE_MAX = 0.35
+
+
+def weather(n: int, rng: np.random.Generator) -> list[int]:
+    """The sky regime of n consecutive acquisitions: a Markov chain (spells)."""
+    regimes: list[int] = []
+    for _ in range(n):
+        if regimes and rng.random() < SPELL_PERSISTENCE:
+            regimes.append(regimes[-1])
+        else:
+            regimes.append(int(rng.choice(3, p=REGIME_SHARES)))
+    return regimes
+
+
 def make_clouds(
-    bbox: tuple[float, float, float, float], rng: np.random.Generator, sun_zenith_deg: float
+    bbox: tuple[float, float, float, float],
+    rng: np.random.Generator,
+    sun_zenith_deg: float,
+    regime: int | None = None,
 ) -> CloudRaster:
-    """Draw one datatake's sky over bbox (national CRS): clear, broken or overcast."""
+    """Draw one datatake's sky over bbox (national CRS): clear, broken or overcast (the
+    regime given, from `weather`, or drawn here)."""
     w, s, e, n = bbox
     pad = 3000.0  # shadows come from clouds outside the area too
     x0, y0 = w - pad, n + pad
     h = int((n - s + 2 * pad) / CLOUD_GRID_M) + 1
     wd = int((e - w + 2 * pad) / CLOUD_GRID_M) + 1
     field = np.zeros((h, wd), dtype=np.float32)
-    regime = rng.choice(3, p=[0.35, 0.45, 0.2])  # clear, broken, overcast
+    drawn = rng.choice(3, p=REGIME_SHARES)
+    regime = int(drawn) if regime is None else regime
     n_clusters = {0: rng.integers(0, 2), 1: rng.integers(3, 9), 2: rng.integers(14, 22)}[regime]
     for _ in range(int(n_clusters)):
         cx, cy = rng.uniform(0, wd), rng.uniform(0, h)
@@ -82,11 +120,17 @@ def make_clouds(
     if rng.random() < 0.3:
         _add_blob(cirrus, rng.uniform(0, wd), rng.uniform(0, h), rng.uniform(2000, 5000) / 20, 1)
         cirrus *= float(rng.uniform(0.15, 0.3))
+    haze = None
+    if regime != OVERCAST and rng.random() < HAZE_CHANCE:
+        low = np.zeros_like(field)
+        for _ in range(int(rng.integers(2, 6))):
+            _add_blob(low, rng.uniform(0, wd), rng.uniform(0, h), rng.uniform(300, 1200) / 20, 1)
+        haze = (np.clip(low, 0, 1) * float(rng.uniform(0.15, HAZE_MAX))).astype(np.float32)
     # The shadow lies away from the sun: a point is shaded by the cloud sunward of it.
     length = CLOUD_HEIGHT_M * math.tan(math.radians(sun_zenith_deg))
     az = math.radians(SUN_AZIMUTH_DEG)
     offset = (length * math.sin(az), length * math.cos(az))
-    return CloudRaster(x0=x0, y0=y0, thick=thick, cirrus=cirrus, shadow_offset=offset)
+    return CloudRaster(x0=x0, y0=y0, thick=thick, cirrus=cirrus, shadow_offset=offset, haze=haze)
 
 
 def sun_zenith(day_of_year: float, lat_deg: float = 52.5, solar_hour: float = 11.0) -> float:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from demo.generator import events as field_events
+
 # Cover classes. Crops carry the Dutch BRP crop name and code (gewas, gewascode).
 CROPS: tuple[tuple[str, int], ...] = (
     ("Grasland, blijvend", 265),
@@ -43,6 +45,7 @@ class FieldLayout:
     vmax: np.ndarray
     soil: np.ndarray  # soil brightness factor per cell
     phase: np.ndarray  # texture phase per cell
+    events: field_events.FieldEvents  # what happened on each field (the truth)
 
     @property
     def n_cells(self) -> int:
@@ -122,6 +125,13 @@ def make_layout(
         total += len(edges)
     n_cells = sum(len(c) for c in cols)
     cover = rng.choice(len(COVER_SHARES), size=n_cells, p=COVER_SHARES / COVER_SHARES.sum())
+    sos_shift = rng.normal(0, 6, n_cells)
+    eos_shift = rng.normal(0, 5, n_cells)
+    vmax = rng.uniform(0.8, 0.9, n_cells)
+    soil = rng.uniform(0.85, 1.15, n_cells)
+    phase = rng.uniform(0, 2 * math.pi, n_cells)
+    # Drawn last, from the same stream: the layout's own draws stay what they were.
+    events = field_events.draw(cover, rng)
     return FieldLayout(
         origin=origin,
         angle=angle,
@@ -132,48 +142,45 @@ def make_layout(
         cell_v0=np.concatenate(v0s),
         cell_v1=np.concatenate(v1s),
         cover=cover,
-        sos_shift=rng.normal(0, 6, n_cells),
-        eos_shift=rng.normal(0, 5, n_cells),
-        vmax=rng.uniform(0.8, 0.9, n_cells),
-        soil=rng.uniform(0.85, 1.15, n_cells),
-        phase=rng.uniform(0, 2 * math.pi, n_cells),
+        sos_shift=sos_shift,
+        eos_shift=eos_shift,
+        vmax=vmax,
+        soil=soil,
+        phase=phase,
+        events=events,
     )
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+# Green-up rise (days) per crop: how fast the canopy closes.
+_RISE = {WHEAT: 12.0, MAIZE: 8.0, BEET: 9.0, POTATO: 7.0}
 
 
-# Double-logistic season per crop: base, start (day of year), rise days, end, fall days.
-_SEASONS = {
-    WHEAT: (0.22, 75.0, 12.0, 196.0, 4.0),
-    MAIZE: (0.18, 168.0, 8.0, 268.0, 5.0),
-    BEET: (0.18, 150.0, 9.0, 292.0, 8.0),
-    POTATO: (0.18, 158.0, 7.0, 226.0, 5.0),
-}
-_GRASS_CUTS = (135.0, 178.0, 222.0, 266.0)
-
-
-def greenness(layout: FieldLayout, day_of_year: float) -> np.ndarray:
-    """NDVI-like greenness of every cell (plus the verge class last) on one day."""
+def ground_state(layout: FieldLayout, day_of_year: float) -> tuple[np.ndarray, ...]:
+    """Greenness (NDVI-like, 0.15 bare .. 0.9 full canopy), straw cover (0..1) and the
+    freshly-tilled flag of every cell (plus the verge class last) on one day, from the
+    fields' true events (events.py)."""
     t = float(day_of_year)
-    g = np.empty(layout.n_cells + 1)
+    n = layout.n_cells + 1
+    g = np.empty(n)
+    straw = np.zeros(n)
+    tilled = np.zeros(n, dtype=bool)
     cover = layout.cover
-    for crop, (base, sos, rise, eos, fall) in _SEASONS.items():
-        sel = cover == crop
-        top = layout.vmax[sel]
-        g[:-1][sel] = base + (top - base) * (
-            _sigmoid((t - sos - layout.sos_shift[sel]) / rise)
-            - _sigmoid((t - eos - layout.eos_shift[sel]) / fall)
+    ev = layout.events
+    for crop, rise in _RISE.items():
+        sel = np.append(cover == crop, False)
+        g[sel], straw[sel], tilled[sel] = field_events.arable(
+            ev, sel[:-1], t, crop, layout.vmax[sel[:-1]], rise
         )
-    sel = cover == GRASS
-    grass = np.full(sel.sum(), 0.8)
-    for cut in _GRASS_CUTS:
-        since = t - cut - layout.sos_shift[sel]
-        grass -= np.where(since >= 0, 0.38 * np.exp(-np.maximum(since, 0) / 11.0), 0.0)
-    g[:-1][sel] = grass
+    sel = np.append(cover == GRASS, False)
+    g[sel], _ = field_events.grass(ev, sel[:-1], t)
+    tilled[sel] = np.isfinite(ev.plough[sel[:-1]]) & (t >= ev.plough[sel[:-1]]) & (g[sel] < 0.3)
     g[:-1][cover == FOREST] = 0.82
     g[:-1][cover == URBAN] = 0.15
     g[:-1][cover == WATER] = -0.3
     g[-1] = 0.55  # grassy verges, tracks and ditches
-    return g
+    return g, straw, tilled
+
+
+def greenness(layout: FieldLayout, day_of_year: float) -> np.ndarray:
+    """NDVI-like greenness of every cell (plus the verge class last) on one day."""
+    return ground_state(layout, day_of_year)[0]

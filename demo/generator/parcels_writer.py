@@ -15,13 +15,14 @@ LAYER = "parcels"
 
 def write_parcels(
     layout: fields.FieldLayout, area: shapely.Geometry, epsg: int, path: Path, prefix: str
-) -> int:
+) -> dict[str, int]:
     """Every crop field inside `area` (national CRS), numbered from the middle of `area`
     outwards: the first ids (those /query/info offers) are its most central fields.
-    Returns how many."""
+    Returns each parcel id's layout cell (the truth's key)."""
     polygons: list[shapely.Geometry] = []
     names: list[str] = []
     codes: list[int] = []
+    cells: list[int] = []
     for cell in range(layout.n_cells):
         cover = int(layout.cover[cell])
         if cover >= len(fields.CROPS):
@@ -32,6 +33,7 @@ def write_parcels(
         polygons.append(poly)
         names.append(fields.CROPS[cover][0])
         codes.append(fields.CROPS[cover][1])
+        cells.append(cell)
     middle = shapely.centroid(area)
     order = sorted(
         range(len(polygons)),
@@ -54,4 +56,4 @@ def write_parcels(
         geometry_type="Polygon",
         crs=f"EPSG:{epsg}",
     )
-    return len(polygons)
+    return {str(pid): cells[i] for pid, i in zip(pids, order, strict=True)}

@@ -49,6 +49,10 @@ _WATER = np.array(
     [0.06, 0.05, 0.05, 0.03, 0.02, 0.015, 0.012, 0.01, 0.01, 0.005, 0.003, 0.005, 0.003]
 )
 _URBAN = np.array([0.12, 0.12, 0.13, 0.14, 0.16, 0.17, 0.18, 0.19, 0.19, 0.06, 0.005, 0.22, 0.20])
+# Dry straw and stubble: bright in the visible and the short-wave infrared (cellulose).
+_STRAW = np.array([0.10, 0.11, 0.15, 0.20, 0.24, 0.27, 0.29, 0.31, 0.32, 0.12, 0.005, 0.42, 0.33])
+# Freshly turned soil is moist and rough: darker than weathered soil in every band.
+TILLED_DARKENING = 0.78
 _CLOUD = np.array([0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.54, 0.54, 0.53, 0.30, 0.20, 0.45, 0.35])
 # Top of atmosphere: L1C sees BOA scaled plus the path radiance of a clear summer sky.
 _TOA_GAIN = 0.92
@@ -101,10 +105,12 @@ class TileGround:
 
 def cell_spectra(layout: fields.FieldLayout, day_of_year: float) -> np.ndarray:
     """(cells + verge, 13 bands) surface reflectance of every field on one day."""
-    g = fields.greenness(layout, day_of_year)
+    g, straw, tilled = fields.ground_state(layout, day_of_year)
     frac = np.clip((g - 0.15) / 0.7, 0.0, 1.0)[:, None]
-    soil = np.append(layout.soil, 1.0)[:, None]
-    spectra = _SOIL[None, :] * soil * (1 - frac) + _LEAF[None, :] * frac
+    straw = np.minimum(straw[:, None], 1 - frac)
+    soil = np.append(layout.soil, 1.0)[:, None] * np.where(tilled, TILLED_DARKENING, 1.0)[:, None]
+    spectra = _SOIL[None, :] * soil * (1 - frac - straw) + _LEAF[None, :] * frac
+    spectra += _STRAW[None, :] * straw
     cover = np.append(layout.cover, fields.VERGE)
     spectra[cover == fields.WATER] = _WATER
     spectra[cover == fields.URBAN] = _URBAN
@@ -118,12 +124,21 @@ class Sky:
     thick: np.ndarray
     cirrus: np.ndarray
     shadow: np.ndarray  # opacity of the cloud casting a shadow here
+    haze: np.ndarray  # low cloud that sen2cor misses: in the pixels, not in SCL
+    haze_shadow: np.ndarray
 
 
 def sky_over(ground: TileGround, clouds: CloudRaster) -> Sky:
     thick, cirrus, shadow = clouds.sample(ground.x, ground.y)
+    haze, haze_shadow = clouds.sample_haze(ground.x, ground.y)
     # A cloud hides its own shadow: only clear ground shows it.
-    return Sky(thick=thick, cirrus=cirrus, shadow=shadow * (1 - thick))
+    return Sky(
+        thick=thick,
+        cirrus=cirrus,
+        shadow=shadow * (1 - thick),
+        haze=haze * (thick < 0.1),
+        haze_shadow=haze_shadow * (1 - thick) * (1 - haze),
+    )
 
 
 def band_reflectance(
@@ -141,8 +156,9 @@ def band_reflectance(
     refl += rng.normal(0.0, NOISE, refl.shape).astype(np.float32)
     if toa:
         refl = refl * _TOA_GAIN + _PATH[b]
-    refl *= 1 - 0.6 * sky.shadow
-    refl = refl * (1 - sky.thick) + _CLOUD[b] * sky.thick
+    refl *= 1 - 0.6 * np.maximum(sky.shadow, sky.haze_shadow)
+    thick = 1 - (1 - sky.thick) * (1 - sky.haze)
+    refl = refl * (1 - thick) + _CLOUD[b] * thick
     refl = refl * (1 - sky.cirrus) + 0.3 * sky.cirrus
     if band == "B10":  # the cirrus band sees little but high cloud
         refl = 0.004 + 0.15 * sky.cirrus + 0.2 * sky.thick

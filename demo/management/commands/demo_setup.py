@@ -19,12 +19,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.examples import example_urls
+from markers.models import RuleSet
 from parcels.models import ParcelDataset
 from parcels.services import aoi_grant
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo account
 ADMIN_USER = "admin"
+DEMO_RULES = Path(__file__).resolve().parents[3] / "markers" / "rules" / "demo.json"
 
 
 class Command(BaseCommand):
@@ -92,6 +94,12 @@ class Command(BaseCommand):
                 layer=manifest.get("parcels_layer", "parcels"),
                 stdout=self.stdout,
             )
+
+        # The demo's marker rules (markers/rules/demo.json), once: the admin may edit them.
+        dataset = ParcelDataset.objects.get(aoi=aoi, year=year, ptype="")
+        if not RuleSet.objects.filter(dataset=dataset).exists():
+            call_command("load_marker_rules", str(DEMO_RULES), aoi=aoi, year=year,
+                         stdout=self.stdout)  # fmt: skip
 
         user_model = get_user_model()
         demo, created = user_model.objects.get_or_create(username=DEMO_USER)

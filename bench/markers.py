@@ -1,0 +1,192 @@
+"""Markers against the demo truth, one command:
+
+    DATABASE_URL=postgis://.../cbmweb_bench .venv/bin/python bench/markers.py \
+        --archive /tmp/a0 --archive /tmp/a1 ... [--calibrate]
+
+Each archive is the demo generator's (COG layout), with its truth.json (demo/generator/
+events.py); one built with `manage.py make_demo_archive DIR --layout cog --seed N`. Seed 0
+is the demo's world (the detector was developed looking at it); other seeds are worlds it
+never saw. Per world, in a database of its own making (scenes and datasets are replaced:
+the worlds share product ids): ingest, import the parcels, load markers/rules/demo.json,
+extract_signatures, then extract_markers from the filled store (timed: parcel-seasons per
+second on this one process), and the results scored against the truth:
+
+- events matched one to one by date distance (markers_eval.match), precision, recall and
+  F1 at +-3, +-6 and +-10 days and the date MAE of the pairs, per event type, S2 only
+  (S1+S2 when Sentinel-1 rows exist: not yet);
+- the traffic-light confusion matrix (expected from the truth: red when the field was
+  drawn to break a rule, else green; yellow is the detector abstaining);
+- the reliability table: per confidence bin, the share of events that were true (+-6 d);
+- --calibrate: per event kind, the raw-score bins to paste into calibration.py (fitted on
+  the worlds given: give the demo's seed 0 only, then measure on the others).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import setup_django  # noqa: E402
+
+
+def load_world(archive: Path) -> Any:
+    from django.core.management import call_command
+
+    from chips.models import Scene
+    from parcels.models import ParcelDataset
+
+    manifest = json.loads((archive / "demo.json").read_text())
+    Scene.objects.all().delete()
+    ParcelDataset.objects.filter(aoi=manifest["aoi"], year=manifest["year"]).delete()
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("ingest_stac", str(archive / "cog"), **quiet)
+    call_command("import_parcels", str(archive / manifest["parcels"]), aoi=manifest["aoi"],
+                 year=manifest["year"], pid_field="pid", crop_name_field="crop_name",
+                 crop_code_field="crop_code", layer=manifest["parcels_layer"], **quiet)  # fmt: skip
+    dataset = ParcelDataset.objects.get(aoi=manifest["aoi"], year=manifest["year"], ptype="")
+    call_command("load_marker_rules", str(ROOT / "markers" / "rules" / "demo.json"),
+                 aoi=dataset.aoi, year=dataset.year, **quiet)  # fmt: skip
+    began = time.perf_counter()
+    call_command("extract_signatures", aoi=dataset.aoi, year=dataset.year, **quiet)
+    print(f"  signatures: {time.perf_counter() - began:.1f} s", flush=True)
+    return dataset
+
+
+def run_markers(dataset: Any) -> dict[str, float]:
+    """extract_markers --force --no-signatures, timed (wall and this process's CPU)."""
+    from markers import bulk
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    outcome = bulk.extract(dataset, batch=500, force=True, signatures=False)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"parcels": outcome.computed, "wall": wall, "cpu": cpu}
+
+
+def detector_only(dataset: Any) -> dict[str, float]:
+    """The detector and lights alone on series already in memory (no database)."""
+    from markers import services, store
+    from markers.rules import rulebook
+    from parcels.models import Parcel
+
+    crops = dict(Parcel.objects.filter(dataset=dataset).values_list("pk", "crop_code"))
+    series = store.batch_series(list(crops), store.season_scenes(dataset.year))
+    book = rulebook(dataset)
+    rounds = 20
+    began = time.process_time()
+    for _ in range(rounds):
+        for pk, s in series.items():
+            services.assess(s, crops[pk], dataset.year, book)
+    return {"parcels": rounds * len(series), "cpu": time.process_time() - began}
+
+
+def collect(dataset: Any) -> tuple[list[Any], dict[str, str], list[Any]]:
+    """Detected events (from the table), lights, and raw-scored events (detector rerun)."""
+    from bench.markers_eval import Detected
+    from markers import store
+    from markers.detect import s2
+    from markers.models import MarkerEvent, TrafficLight
+    from parcels.models import Parcel
+
+    pids = dict(Parcel.objects.filter(dataset=dataset).values_list("pk", "pid"))
+    found = [
+        Detected(pids[e.parcel_id], e.marker, e.date_main.toordinal(), e.confidence, e.confidence)
+        for e in MarkerEvent.objects.filter(parcel_id__in=list(pids), year=dataset.year)
+    ]
+    lights = {
+        pids[t.parcel_id]: t.light
+        for t in TrafficLight.objects.filter(parcel_id__in=list(pids), year=dataset.year)
+    }
+    series = store.batch_series(list(pids), store.season_scenes(dataset.year))
+    raw = []
+    for pk, s in series.items():
+        events, _ = s2.detect(s)
+        raw += [Detected(pids[pk], e.kind, e.main, e.score, e.confidence) for e in events]
+    return found, lights, raw
+
+
+def report(truths: list[dict[str, Any]], worlds: list[tuple[list, dict, list]]) -> None:
+    from bench import markers_eval as me
+
+    truth: dict[str, Any] = {"parcels": {}}
+    found: list[Any] = []
+    raw: list[Any] = []
+    lights: dict[str, str] = {}
+    for i, (t, (f, li, r)) in enumerate(zip(truths, worlds, strict=True)):
+        # One namespace of parcel ids across worlds.
+        truth["parcels"].update({f"w{i}:{p}": v for p, v in t["parcels"].items()})
+        found += [me.Detected(f"w{i}:{d.pid}", d.kind, d.day, d.score, d.confidence) for d in f]
+        raw += [me.Detected(f"w{i}:{d.pid}", d.kind, d.day, d.score, d.confidence) for d in r]
+        lights.update({f"w{i}:{p}": v for p, v in li.items()})
+    pids = set(truth["parcels"])
+    print(f"\n{len(pids)} parcel-seasons, S2 only")
+    print("| event | true | found | P/R/F1 +-3 d | P/R/F1 +-6 d | P/R/F1 +-10 d | MAE (d, +-10) |")
+    print("|---|---|---|---|---|---|---|")
+    for kind, row in me.scores(truth, found, pids).items():
+        cells = [f"{v['precision']:.2f}/{v['recall']:.2f}/{v['f1']:.2f}" for v in row.values()]
+        w = row["+-10"]
+        print(f"| {kind} | {w['true']} | {w['found']} | {' | '.join(cells)} | {w['mae']:.1f} |")
+    harvest = me.scores(truth, found, pids)["harvest"]["+-10"]
+    print(f"harvest within 10 days: {harvest['tp']}/{harvest['true']} "
+          f"({100 * harvest['tp'] / max(harvest['true'], 1):.0f} %)")  # fmt: skip
+    matrix = me.confusion(truth, lights)
+    print("\n| expected \\ given | green | yellow | red |\n|---|---|---|---|")
+    for exp in ("green", "red"):
+        print(
+            f"| {exp} | "
+            + " | ".join(str(matrix[exp, g]) for g in ("green", "yellow", "red"))
+            + " |"
+        )
+    decided = sum(n for (e, g), n in matrix.items() if g != "yellow")
+    right = sum(n for (e, g), n in matrix.items() if e == g)
+    total = sum(matrix.values())
+    print(f"right: {right}/{total} ({100 * right / max(total, 1):.1f} %), of the decided "
+          f"{right}/{decided}; red for a compliant parcel: {matrix['green', 'red']}")  # fmt: skip
+    print("\n| confidence | events | share true (+-6 d) |\n|---|---|---|")
+    for lo, hi, n, share in me.reliability(truth, found, pids):
+        if n:
+            print(f"| {lo:.1f}-{hi:.1f} | {n} | {share:.2f} |")
+    return_bins = me.per_kind_bins(truth, raw, pids)
+    print("\nraw-score bins per kind (centre: events, share true):")
+    for kind, bins in return_bins.items():
+        print(f"  {kind}: " + ", ".join(f"{c:.1f}: {n} {s:.2f}" for c, n, s in bins if n))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archive", type=Path, action="append", required=True)
+    parser.add_argument("--calibrate", action="store_true", help="print the raw-score bins")
+    args = parser.parse_args()
+    work = Path("/tmp/cbmweb-bench-markers")
+    work.mkdir(exist_ok=True)
+    setup_django(work)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    truths, worlds = [], []
+    rates = []
+    for archive in args.archive:
+        print(f"{archive}:", flush=True)
+        dataset = load_world(archive)
+        timing = run_markers(dataset)
+        alone = detector_only(dataset)
+        rates.append((timing, alone))
+        print(f"  extract_markers from the store: {timing['parcels']} parcel-seasons in "
+              f"{timing['wall']:.2f} s wall, {timing['cpu']:.2f} s CPU of this process: "
+              f"{timing['parcels'] / timing['wall']:.0f}/s wall, "
+              f"{timing['parcels'] / timing['cpu']:.0f}/s per CPU-second; detector and "
+              f"lights alone {alone['parcels'] / alone['cpu']:.0f}/s per CPU-second",
+              flush=True)  # fmt: skip
+        truths.append(json.loads((archive / "truth.json").read_text()))
+        worlds.append(collect(dataset))
+    report(truths, worlds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Sentinel-2 events from a parcel's clear acquisitions (docs/markers.md has the reasons).
+
+1. Valid observations: the parcel's SCL pixels at least `min_clear` % clear, and no haze
+   the SCL missed (the haze-optimised transform, HOT = B02 - 0.5 B04 - 0.08 > 0: Zhang et
+   al. 2002; or HOT rising by `HOT_RISE` above both neighbouring valid observations).
+2. Artefacts out: a drop that recovers 70 % or more within `RECOVERY_MIN_DAYS` is cloud or
+   shadow the SCL missed, not farming: a cut or harvested canopy takes weeks to regrow
+   (NDVI back to its level after 3-5 weeks: Reinermann et al. 2022; Kolecka et al. 2018).
+   The same rule on SWIR removes undetected shadow (darkening that rebounds at once).
+3. Events between consecutive valid observations (the bracket: date_start, date_end):
+   - mowing: NDVI falls by >= `DROP` (0.1: the smallest drop published S2 mowing
+     detectors accept, Kolecka 2018, Griffiths 2020, Sen4CAP L4B) from a canopy
+     (>= `CANOPY` 0.5) to a cut sward (still >= `BARE` 0.3), then regrows or holds
+     (the next valid observation does not fall further: a senescing crop keeps falling);
+   - harvest: NDVI falls by >= `DROP` from a crop (>= 0.35, dry cereal included) to bare
+     soil or stubble (< `BARE`) and the canopy does not come back within 20 days (a
+     resown sward or a catch crop needs three weeks or more);
+   - ploughing of a sward: the harvest's drop from a green canopy (>= `GREEN_SWARD` 0.6,
+     not drying down: no fall of 0.05 over the two observations before) on a parcel that
+     was never bare before in the season (no crop cycle: a grassland);
+   - ploughing: on low cover (NDVI < `CANOPY` before, < `BARE` after), SWIR-1 darkens by
+     >= `SWIR_DARKENING` (15 %: residue buried and moist soil turned up; Daughtry et al.
+     2005 for residue brightness, the tillage marker of Sen4CAP L4C) and stays dark;
+   - emergence: NDVI rises from bare soil (< `BARE`) through half its season amplitude to a
+     canopy (>= `CANOPY`): the date of that half-amplitude crossing, interpolated (the
+     start-of-season of TIMESAT at 50 % amplitude, Jönsson and Eklundh 2004);
+   - bare_soil: two or more valid observations in a row with NDVI < `BARE` (the usual
+     bare-soil NDVI limit of 0.25-0.35: Diek et al. 2017, Demattê et al. 2018) and a
+     positive bare soil index; the period from its first to its last observation.
+4. Each event's raw score (how far past its threshold the change is, whether a later
+   observation confirms it, how wide the bracket is) is turned into a calibrated
+   confidence (calibration.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from markers.detect import calibration
+from markers.detect.series import S2Series
+
+MIN_CLEAR = 90.0  # percent of the parcel's SCL pixels clear
+DROP = 0.1  # NDVI
+CANOPY = 0.5
+CROP = 0.35  # a crop at harvest: dry cereals and haulm-killed potatoes too
+GREEN_SWARD = 0.6  # a canopy still green (not a crop drying down to its harvest)
+BARE = 0.3
+SWIR_DARKENING = 0.15  # relative
+HOT_RISE = 0.015  # reflectance: haze, not noise (a parcel mean's HOT varies by ~0.002)
+RECOVERY_MIN_DAYS = 12  # a true cut or harvest does not recover 70 % in less
+RECOVERY_SHARE = 0.7
+HARVEST_NO_REGROWTH_DAYS = 20  # a resown sward or a catch crop takes three weeks and more
+MAX_BRACKET_DAYS = 40  # a change across a longer gap is dated too loosely to report
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # mowing, harvest, ploughing, bare_soil, emergence
+    start: int  # ordinal day: the last valid observation before (bare_soil: first day)
+    main: int  # best estimate
+    end: int  # the first valid observation after (bare_soil: last day)
+    before: float  # signal before
+    after: float  # signal after
+    signal: str  # NDVI or B11
+    observations: int  # valid observations used
+    score: float  # raw 0..1
+    confidence: float  # calibrated 0..1
+    sensors: str = "S2"
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The series' valid observations after the artefact test (indices into the series)."""
+
+    valid: np.ndarray  # bool per acquisition: clear and not hazy
+    kept: np.ndarray  # indices of valid, non-artefact acquisitions
+    artefacts: np.ndarray  # indices removed as undetected cloud/shadow
+
+
+def clean(s: S2Series, min_clear: float = MIN_CLEAR) -> Cleaned:
+    ndvi, swir = s.ndvi, s.swir
+    hot = s.blue - 0.5 * s.red - 0.08
+    finite = np.isfinite(ndvi) & np.isfinite(swir) & np.isfinite(s.blue)
+    clear = np.nan_to_num(s.clear, nan=-1.0) >= min_clear
+    valid = finite & clear & ~(hot > 0)
+    # HOT rising above both clear neighbours: haze over a surface that moves along the
+    # clear-sky line (HOT is built to ignore surface change: harvest, bare soil, canopy).
+    idx = np.flatnonzero(valid)
+    for pos in range(len(idx)):
+        near = [hot[idx[q]] for q in (pos - 1, pos + 1) if 0 <= q < len(idx)]
+        if near and hot[idx[pos]] - max(near) > HOT_RISE:
+            valid[idx[pos]] = False
+    kept = [int(i) for i in np.flatnonzero(valid)]
+    artefacts: list[int] = []
+    changed = True
+    while changed:  # one artefact out can reveal the next (two hazy dates in a row)
+        changed = False
+        for pos in range(1, len(kept) - 1):
+            if _dip(s, kept, pos, ndvi, absolute=True) or _dip(s, kept, pos, swir, False):
+                artefacts.append(kept.pop(pos))
+                changed = True
+                break
+    return Cleaned(valid, np.array(kept, dtype=int), np.array(sorted(artefacts), dtype=int))
+
+
+def _dip(s: S2Series, kept: list[int], pos: int, x: np.ndarray, absolute: bool) -> bool:
+    """Is kept[pos] (perhaps with the next one) a dip that recovers too fast for farming?"""
+    i, p = kept[pos], kept[pos - 1]
+    base = x[p]
+    drop = base - x[i]
+    limit = DROP if absolute else SWIR_DARKENING * base
+    if not drop >= limit:
+        return False
+    # The recovery: any of the next two kept observations within RECOVERY_MIN_DAYS of i.
+    for n in kept[pos + 1 : pos + 3]:
+        if s.days[n] - s.days[i] >= RECOVERY_MIN_DAYS:
+            break
+        if x[n] - x[i] >= RECOVERY_SHARE * drop:
+            return True
+    return False
+
+
+def detect(s: S2Series, min_clear: float = MIN_CLEAR) -> tuple[list[Event], Cleaned]:
+    """The S2 events of one parcel-season, in time order, and what was kept to find them."""
+    c = clean(s, min_clear)
+    idx = c.kept
+    if len(idx) < 2:
+        return [], c
+    days = s.days[idx]
+    ndvi = s.ndvi[idx]
+    swir = s.swir[idx]
+    bsi = s.bsi[idx]
+    events: list[Event] = []
+    n = len(idx)
+    for k in range(n - 1):
+        gap = int(days[k + 1] - days[k])
+        if gap > MAX_BRACKET_DAYS:
+            continue
+        before, after = float(ndvi[k]), float(ndvi[k + 1])
+        drop = before - after
+        nxt = ndvi[k + 2 :]
+        nxt_days = days[k + 2 :] - days[k + 1]
+        if drop >= DROP and before >= CANOPY and after >= BARE:
+            # Mowing: the next valid observation (within 30 days) does not fall further.
+            # (the better of the next two: one hazy date must not undo a cut)
+            soon = nxt[nxt_days <= 30][:2]
+            confirmed = len(soon) > 0
+            if confirmed and soon.max() < after - 0.03:
+                continue
+            events.append(_event("mowing", days, k, before, after, "NDVI", drop, confirmed, n))
+        elif drop >= DROP and before >= CROP and after < BARE:
+            soon = nxt[nxt_days <= HARVEST_NO_REGROWTH_DAYS]
+            if len(soon) and soon.max() >= CANOPY:
+                continue  # came back: a dip, not a harvest
+            # A green sward (no crop cycle this season: never bare before) turned to bare
+            # soil at once was ploughed, not harvested: a crop dries down or emerged.
+            drying = k > 0 and float(ndvi[max(0, k - 2) : k].max()) - before >= 0.05
+            sward = before >= GREEN_SWARD and not drying and not (ndvi[:k] < BARE).any()
+            kind = "ploughing" if sward else "harvest"
+            events.append(_event(kind, days, k, before, after, "NDVI", drop, len(soon) > 0, n))
+        elif before < CANOPY and after < BARE and swir[k] > 0:
+            dark = (swir[k] - swir[k + 1]) / swir[k]
+            if dark >= SWIR_DARKENING:
+                later = swir[k + 2 :][nxt_days <= 30]
+                recovered = len(later) and later[0] - swir[k + 1] >= RECOVERY_SHARE * (
+                    swir[k] - swir[k + 1]
+                )
+                if recovered:
+                    continue
+                events.append(
+                    _event(
+                        "ploughing",
+                        days,
+                        k,
+                        float(swir[k]),
+                        float(swir[k + 1]),
+                        "B11",
+                        dark / 1.0,
+                        len(later) > 0,
+                        n,
+                    )  # fmt: skip
+                )
+    events.extend(_emergence(days, ndvi, n))
+    events.extend(_bare_soil(days, ndvi, bsi))
+    return sorted(events, key=lambda e: (e.main, e.kind)), c
+
+
+def _event(
+    kind: str,
+    days: np.ndarray,
+    k: int,
+    before: float,
+    after: float,
+    signal: str,
+    size: float,
+    confirmed: bool,
+    n: int,
+) -> Event:
+    start, end = int(days[k]), int(days[k + 1])
+    threshold = SWIR_DARKENING if signal == "B11" else DROP
+    score = raw_score(size / threshold, end - start, confirmed)
+    return Event(
+        kind=kind,
+        start=start,
+        main=(start + end + 1) // 2,  # the change happened after `start`: the middle, up
+        end=end,
+        before=round(before, 4),
+        after=round(after, 4),
+        signal=signal,
+        observations=n,
+        score=score,
+        confidence=calibration.confidence(kind, score),
+    )
+
+
+def raw_score(excess: float, gap_days: int, confirmed: bool) -> float:
+    """0..1 from the change in units of its threshold (1 = just at it), the bracket's
+    width and whether a later observation confirms the new state."""
+    strength = 1 - np.exp(-(max(excess, 1.0) - 0.5) * 1.2)  # 1x: 0.45, 2x: 0.83, 3x: 0.95
+    tightness = 1.0 if gap_days <= 10 else max(0.3, 1 - (gap_days - 10) / 40)
+    confirmation = 1.0 if confirmed else 0.6
+    return float(round(strength * tightness * confirmation, 4))
+
+
+def _emergence(days: np.ndarray, ndvi: np.ndarray, n: int) -> list[Event]:
+    """The half-amplitude crossing of a green-up from bare soil to a canopy."""
+    out: list[Event] = []
+    k = 0
+    while k < len(ndvi):
+        if ndvi[k] >= BARE:
+            k += 1
+            continue
+        # A run of bare observations ends at j; the green-up must reach a canopy after.
+        j = k
+        while j + 1 < len(ndvi) and ndvi[j + 1] < BARE:
+            j += 1
+        later = np.flatnonzero(ndvi[j + 1 :] >= CANOPY)
+        if not len(later):
+            break
+        top_at = j + 1 + int(later[0])
+        low = float(ndvi[k : j + 1].mean())
+        top = float(ndvi[top_at:].max())
+        half = (low + top) / 2
+        # The first crossing of `half` after the bare run.
+        m = j + int(np.argmax(ndvi[j:] >= half))
+        a, b = m - 1, m
+        gap = int(days[b] - days[a])
+        if gap <= MAX_BRACKET_DAYS:
+            frac = (half - ndvi[a]) / (ndvi[b] - ndvi[a]) if ndvi[b] != ndvi[a] else 0.5
+            main = int(round(days[a] + frac * gap))
+            score = raw_score((top - low) / (2 * DROP), gap, confirmed=top_at + 1 < len(ndvi))
+            out.append(
+                Event(
+                    "emergence",
+                    int(days[a]),
+                    main,
+                    int(days[b]),
+                    round(float(ndvi[a]), 4),
+                    round(float(ndvi[b]), 4),
+                    "NDVI",
+                    n,
+                    score,
+                    calibration.confidence("emergence", score),
+                )  # fmt: skip
+            )
+        k = top_at + 1
+    return out
+
+
+def _bare_soil(days: np.ndarray, ndvi: np.ndarray, bsi: np.ndarray) -> list[Event]:
+    out: list[Event] = []
+    bare = (ndvi < BARE) & (bsi > 0)
+    k = 0
+    while k < len(bare):
+        if not bare[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(bare) and bare[j + 1] and days[j + 1] - days[j] <= MAX_BRACKET_DAYS:
+            j += 1
+        if j > k:
+            runs = j - k + 1
+            score = raw_score(1 + runs / 3, 0, True)
+            out.append(
+                Event(
+                    "bare_soil",
+                    int(days[k]),
+                    int(days[k]),
+                    int(days[j]),
+                    round(float(ndvi[k]), 4),
+                    round(float(ndvi[j]), 4),
+                    "NDVI",
+                    runs,
+                    score,
+                    calibration.confidence("bare_soil", score),
+                )  # fmt: skip
+            )
+        k = j + 1
+    return out

@@ -1,0 +1,141 @@
+"""Events and lights: detect (markers.detect) on a parcel's series (markers.store), judge
+against the dataset's rules (markers.rules), record (markers.models).
+
+`assess` is the pure part of one parcel-season; `process_batch` is the bulk unit (a batch
+of parcels from the store, recorded in one transaction); `parcel_markers` answers one
+parcel on request (recorded results when they are current, else computed now)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from markers import store
+from markers.detect import VERSION, lights, s2
+from markers.detect.series import S2Series
+from markers.models import MarkerEvent, TrafficLight
+from markers.rules import Rulebook, rulebook
+from parcels.models import Parcel, ParcelDataset
+
+
+@dataclass(frozen=True)
+class Assessment:
+    events: list[s2.Event]
+    light: lights.Light
+    practice: str
+    cleaned: s2.Cleaned
+    series: S2Series
+
+
+def season_of(series: S2Series, year: int) -> tuple[int, int]:
+    """The span the archive covers for this parcel (first to last acquisition, clear or
+    not); the year when it has none."""
+    if len(series):
+        return int(series.days.min()), int(series.days.max())
+    start, end = store.season_window(year)
+    return start.toordinal(), end.toordinal()
+
+
+def assess(series: S2Series, crop_code: str, year: int, book: Rulebook) -> Assessment:
+    events, cleaned = s2.detect(series, settings.MARKERS_MIN_CLEAR)
+    practice, rules = book.practice(crop_code)
+    valid_days = series.days[cleaned.kept] if len(cleaned.kept) else np.zeros(0, np.int64)
+    light = lights.evaluate(rules, events, valid_days, year, season_of(series, year))
+    return Assessment(events, light, practice, cleaned, series)
+
+
+def _rows(parcel_id: int, year: int, a: Assessment) -> tuple[list[MarkerEvent], TrafficLight]:
+    day = dt.date.fromordinal
+    events = [
+        MarkerEvent(
+            parcel_id=parcel_id,
+            year=year,
+            marker=e.kind,
+            marker_type=e.sensors,
+            date_start=day(e.start),
+            date_main=day(e.main),
+            date_end=day(e.end),
+            value_1=e.before,
+            value_2=e.after,
+            value_3=round(e.change, 4),
+            signal=e.signal,
+            confidence=e.confidence,
+            observations=e.observations,
+            detector=VERSION,
+        )  # fmt: skip
+        for e in a.events
+    ]
+    light = TrafficLight(
+        parcel_id=parcel_id, year=year, practice=a.practice, light=a.light.light,
+        reason_code=a.light.code, reason=a.light.reason, observability=a.light.observability,
+        clear_observations=a.light.clear_observations, events=len(a.events), detector=VERSION,
+    )  # fmt: skip
+    return events, light
+
+
+def record(year: int, results: dict[int, Assessment], rules_version: str) -> None:
+    """Replace the parcels' events and lights for the season (one transaction: a parcel is
+    either wholly recomputed or left as it was)."""
+    events: list[MarkerEvent] = []
+    light_rows: list[TrafficLight] = []
+    for pid, a in results.items():
+        ev, light = _rows(pid, year, a)
+        light.rules = rules_version
+        events += ev
+        light_rows.append(light)
+    with transaction.atomic():
+        MarkerEvent.objects.filter(parcel_id__in=list(results), year=year).delete()
+        MarkerEvent.objects.bulk_create(events, batch_size=5000)
+        TrafficLight.objects.bulk_create(
+            light_rows,
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["parcel", "year"],
+            update_fields=["practice", "light", "reason_code", "reason", "observability",
+                           "clear_observations", "events", "detector", "rules", "computed_at"],
+        )  # fmt: skip
+
+
+def process_batch(dataset_id: int, parcel_ids: Sequence[int]) -> int:
+    """The bulk unit: a batch of a dataset's parcels, series from the store, assessed and
+    recorded. Returns how many parcels. Safe to redo (a worker killed mid-batch): the
+    recording replaces, in one transaction."""
+    dataset = ParcelDataset.objects.get(pk=dataset_id)
+    book = rulebook(dataset)
+    scenes = store.season_scenes(dataset.year)
+    crops = dict(Parcel.objects.filter(pk__in=list(parcel_ids)).values_list("pk", "crop_code"))
+    series = store.batch_series([p for p in parcel_ids if p in crops], scenes)
+    results = {pid: assess(s, crops[pid], dataset.year, book) for pid, s in series.items()}
+    record(dataset.year, results, book.fingerprint)
+    return len(results)
+
+
+def current(light: TrafficLight | None, book: Rulebook) -> bool:
+    return light is not None and light.detector == VERSION and light.rules == book.fingerprint
+
+
+def parcel_markers(
+    parcel: Parcel, *, with_series: bool = False
+) -> tuple[list[MarkerEvent], TrafficLight, Assessment | None]:
+    """One parcel's events and light for its dataset's season: the recorded ones when they
+    are current (same detector, same rules), else computed now from the store (what it
+    lacks computed first through the signature flow) and recorded. `with_series` always
+    reads the series (the evidence page plots it)."""
+    dataset = parcel.dataset
+    year = dataset.year
+    book = rulebook(dataset)
+    light = TrafficLight.objects.filter(parcel=parcel, year=year).first()
+    a = None
+    if with_series or not current(light, book):
+        a = assess(store.parcel_series(parcel, year), parcel.crop_code, year, book)
+        if not current(light, book):
+            record(year, {parcel.pk: a}, book.fingerprint)
+            light = TrafficLight.objects.get(parcel=parcel, year=year)
+    assert light is not None
+    events = list(MarkerEvent.objects.filter(parcel=parcel, year=year).order_by("date_main"))
+    return events, light, a
