@@ -40,6 +40,10 @@ class PlanStatus:
     job_id: str | None = None  # the job doing (or last done) this request's work
     # {date label: reason} of the acquisitions that could not be planned (unreadable files).
     failed: dict[str, str] = field(default_factory=dict)
+    # What this request costs its user (the request log, the daily chip quota): composites
+    # whose job it started, and those it found in the client's cache (chips.composite.work).
+    started: int = 0
+    cached: int = 0
 
     @property
     def total(self) -> int:

@@ -3,6 +3,7 @@ chips the client lacks become a job (chips.work), one unit per scene (chips.comp
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from chips.composite.status import PlanStatus, held_composites, plan_status
 from chips.errors import TooManyChips
 from chips.models import ChipJob, JobKind, JobStatus
 from chips.work import dispatch, jobs
+from ops.quotas import check_chip_quota
 
 
 def _empty_keys(last: ChipJob | None) -> set[str]:
@@ -38,7 +40,9 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
     """Start a job for the chips the client lacks (all of them with `refresh`), or join the
     request's running job; answer where each chip stands. A job that failed a moment ago
     is reported, not started again (recent_failure). Over the per-request limit:
-    TooManyChips (400)."""
+    TooManyChips (400); over the client's daily chip quota: QuotaExceeded (429), as for
+    raw chips. The status counts the composites this call started (`started`: the chips
+    cut for its user) and those the client held (`cached`), for the request log."""
     job = jobs.live_job(plan.job_key)
     held = held_composites(plan)
     if job is not None:
@@ -50,6 +54,7 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
     refresh = plan.request.refresh
     empty = set() if refresh else _empty_keys(last)
     missing = [i for i in plan.items if refresh or (i.key not in held and i.key not in empty)]
+    started = 0
     if missing:
         limit = settings.MAX_CHIPS_PER_REQUEST
         if len(missing) > limit:
@@ -60,6 +65,7 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 param="end_date",
                 suggested_end=missing[limit - 1].date,
             )
+        check_chip_quota(user=plan.client.user, ip=plan.client.ip, chips_to_cut=len(missing))
         job, created = jobs.open_or_join(
             plan.job_key,
             kind=JobKind.COMPOSITE,
@@ -75,4 +81,7 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
         if created:
             # Beside the request, which answers at once: the page shows them as they come.
             dispatch.submit(job, [composite_unit(i) for i in missing], background=True)
-    return plan_status(plan, held=held, job=job)
+            started = len(missing)
+    status = plan_status(plan, held=held, job=job)
+    cached = 0 if refresh else len(held)
+    return dataclasses.replace(status, started=started, cached=cached)

@@ -36,6 +36,7 @@ from chips.work import jobs
 from common.errors import NotFound
 from common.negotiation import wants_json
 from common.schema import error_responses
+from ops.accounting import record_chips
 from ops.client_ip import client_ip
 from parcels.selectors import parcel_get
 
@@ -158,6 +159,8 @@ def _answer(
         if wants_json(request):
             raise  # the JSON API keeps its per-request limit
         status, batches = _first_window(plan, composite)
+    # Composites count as chips cut for the user who asked, as raw chips do (ops.accounting).
+    record_chips(request, cut=status.started, cached=status.cached)
     cells = [_cell(c) for c in status.chips]
     if wants_json(request):
         return JsonResponse(_json_answer(status, cells))
@@ -191,7 +194,9 @@ def _first_window(
     first = plan.window(dt.date.fromisoformat(batches[0][0]), dt.date.fromisoformat(batches[0][1]))
     started = ensure_work(first, limit_hint=LIMIT_HINT)
     running = started.job_id if started.state == "running" else None
-    return dataclasses.replace(status, job_id=running), batches[1:]
+    held = sum(1 for c in status.chips if c.src)
+    status = dataclasses.replace(status, job_id=running, started=started.started, cached=held)
+    return status, batches[1:]
 
 
 def _json_answer(status: PlanStatus, cells: list[dict[str, Any]]) -> dict[str, Any]:
