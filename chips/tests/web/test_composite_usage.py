@@ -121,3 +121,18 @@ def test_the_daily_chip_quota_stops_composite_work(
     assert CachedChip.objects.filter(cache__user=user).count() == 3
     page = client.get(location_url(start_date="2024-06-01"), **HTML)
     assert page.status_code == 429
+
+
+def test_the_cache_admin_names_a_composite_cache(
+    tmp_path: Path, quotas: Any, inspector: tuple[User, Client]
+) -> None:
+    fx.make_scenes(tmp_path / "archive", 2)
+    user, client = inspector
+    assert wait_done(client, location_url())["state"] == "done"
+    root = Client()
+    root.force_login(User.objects.create_superuser("root", password="pw-for-admin"))
+    page = root.get("/admin/chips/clientcache/").content.decode()
+    lon, lat = fx.centre_lonlat()
+    assert "inspector @ 127.0.0.1" in page and "composite PNG" in page
+    assert "B08/B04/B03" in page  # the PNG's own band triple, not the record's first band
+    assert f"1280 m square at {lat:.5f}° N, {lon:.5f}° E" in page
