@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # Logs every /query/ and /dump/ request and applies the per-IP requests/minute quota;
     # after authentication (it reads the session user).
     "ops.middleware.RequestLogMiddleware",
+    # Names the query parameters an endpoint ignored (CbM-Ignored-Parameters): never a 400.
+    "common.ignored_params.IgnoredParametersMiddleware",
     # A DatabaseError out of a plain Django view (/dump/, /) answers 503, not 500.
     "common.fallbacks.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
