@@ -20,8 +20,8 @@ def schema_query_endpoints(client: Client) -> dict[str, set[str]]:
     for path, operations in schema["paths"].items():
         if path.startswith("/query/") and "get" in operations:
             url = path.replace("{job_id}", "00000000-0000-0000-0000-000000000000")
-            names = {p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"}
-            endpoints[url] = names
+            parameters = operations["get"].get("parameters", [])
+            endpoints[url] = {p["name"] for p in parameters if p["in"] == "query"}
     return endpoints
 
 
