@@ -12,7 +12,7 @@ from django.utils import timezone
 from chips.composite.make import composite_unit
 from chips.composite.plan import CompositePlan
 from chips.composite.status import PlanStatus, held_composites, plan_status
-from chips.errors import TooManyChips
+from chips.errors import TooManyChips, fitting_windows
 from chips.models import ChipJob, JobKind, JobStatus
 from chips.work import dispatch, jobs
 from ops.quotas import check_chip_quota
@@ -64,6 +64,12 @@ def ensure_work(plan: CompositePlan, *, limit_hint: str) -> PlanStatus:
                 hint=limit_hint,
                 param="end_date",
                 suggested_end=missing[limit - 1].date,
+                windows=fitting_windows(
+                    sorted(dt.date.fromisoformat(i.date) for i in missing),
+                    start=plan.request.start,
+                    end=plan.request.end,
+                    limit=limit,
+                ),
             )
         check_chip_quota(user=plan.client.user, ip=plan.client.ip, chips_to_cut=len(missing))
         job, created = jobs.open_or_join(

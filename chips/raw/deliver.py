@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from chips.catalogue import selection
-from chips.errors import TooManyChips, nothing_read
+from chips.errors import TooManyChips, fitting_windows, nothing_read
 from chips.models import CachedChip, ChipJob, ClientCache, JobKind, JobStatus, Scene
 from chips.raster.chipspec import ChipSpec
 from chips.raw.answer import answer, answer_body
@@ -69,6 +69,7 @@ def raw_chips_by_location(
         limit_param="end_date",
         limit_hint="shorten the date window (start_date..end_date)",
         background=background,
+        window=(start, end),
     )
 
 
@@ -147,10 +148,12 @@ def deliver(
     limit_hint: str,
     failed: dict[str, str] | None = None,
     background: bool = False,
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> Delivery:
     """Give the client every planned chip: join the same request's running job if there
     is one; else reuse what the client holds and start a job for the rest (at most
-    MAX_CHIPS_PER_REQUEST, one unit per scene). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
+    MAX_CHIPS_PER_REQUEST, one unit per scene; over it, with the request's date `window`, the
+    400 lists the windows that fit). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
     (not at all when `background`); the answer lists dates and /dump/ paths in plan order."""
     client = cache.client_cache(
         user=user, ip=ip, square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize)
@@ -176,7 +179,13 @@ def deliver(
         missing = [p for p in planned if p.spec.key not in held]
     limit = settings.MAX_CHIPS_PER_REQUEST
     if len(missing) > limit:
-        raise TooManyChips(len(missing), limit, hint=limit_hint, param=limit_param)
+        raise TooManyChips(
+            len(missing),
+            limit,
+            hint=limit_hint,
+            param=limit_param,
+            windows=_windows(missing, window, limit) if window else None,
+        )
     if not missing:
         entries = [
             (p.label, cache.dump_url(client.token, p.spec.file_name))
@@ -188,6 +197,13 @@ def deliver(
     check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
     job, created = _start(key, client, planned, missing, failed, refresh, background)
     return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
+
+
+def _windows(
+    missing: Sequence[PlannedChip], window: tuple[dt.date, dt.date], limit: int
+) -> list[tuple[str, str]]:
+    days = sorted(p.scene.sensing_time.astimezone(dt.UTC).date() for p in missing)
+    return fitting_windows(days, start=window[0], end=window[1], limit=limit)
 
 
 def _start(

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from chips.composite.plan import CompositePlan, CompositeRequest, plan_composites
 from chips.composite.status import ChipState, PlanStatus, cloud_text, job_progress, plan_status
 from chips.composite.work import ensure_work
-from chips.errors import TooManyChips
+from chips.errors import TooManyChips, fitting_windows
 from chips.models import JobKind, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
@@ -275,19 +275,11 @@ def season_windows(
     chips: Sequence[ChipState], *, start: dt.date, end: dt.date, limit: int, refresh: bool
 ) -> list[tuple[str, str]]:
     """[start, end] cut into successive date windows (ISO dates) that each hold at most
-    `limit` composites still to make (all of them with `refresh`), in sensing order."""
-    windows: list[tuple[str, str]] = []
-    first, count = start, 0
-    for chip in chips:
-        if not (refresh or not (chip.src or chip.empty)):
-            continue  # held or empty: costs nothing, whichever window shows it
-        day = dt.date.fromisoformat(chip.item.date)
-        if count == limit and day > first:
-            windows.append((first.isoformat(), (day - dt.timedelta(days=1)).isoformat()))
-            first, count = day, 0
-        count += 1
-    windows.append((first.isoformat(), end.isoformat()))
-    return windows
+    `limit` composites still to make (all of them with `refresh`), in sensing order: held
+    or empty ones cost nothing, whichever window shows them (chips.errors.fitting_windows,
+    as the over-the-limit answer lists them)."""
+    days = [dt.date.fromisoformat(c.item.date) for c in chips if refresh or not (c.src or c.empty)]
+    return fitting_windows(days, start=start, end=end, limit=limit)
 
 
 JSON_ITEM_KEYS = ("id", "date", "product", "src", "empty", "cloud", "stretch", "width", "height")
