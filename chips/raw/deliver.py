@@ -54,22 +54,17 @@ def raw_chips_by_location(
     if onlylist:  # nothing is cut nor opened: the catalogue answers alone
         body = {"dates": [s.sensing_key for s in scenes], "chips": [s.product_id for s in scenes]}
         return Delivery(job=None, body=body)
-    plan = plan_raw(
-        scenes=scenes, bands=[band], lon=lon, lat=lat, chipsize=chipsize, batch_labels=False
-    )
+    square = Square(user=user, ip=ip, lon=lon, lat=lat, chipsize=chipsize)
     return deliver(
-        user=user,
-        ip=ip,
-        lon=lon,
-        lat=lat,
-        chipsize=chipsize,
-        planned=plan.chips,
-        failed=plan.failed,
+        square,
+        scenes=scenes,
+        bands=[band],
+        batch_labels=False,
         refresh=refresh,
-        limit_param="end_date",
-        limit_hint="shorten the date window (start_date..end_date)",
+        shorten=Shorten(
+            "end_date", "shorten the date window (start_date..end_date)", window=(start, end)
+        ),  # fmt: skip
         background=background,
-        window=(start, end),
     )
 
 
@@ -98,22 +93,37 @@ def raw_chips_batch(
     for scene in scenes:
         if level is not None and scene.level != level:
             raise BadParameter(f"{scene.product_id} is not {level}", param="tiles")
-    plan = plan_raw(
-        scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=True
-    )
+    square = Square(user=user, ip=ip, lon=lon, lat=lat, chipsize=chipsize)
     return deliver(
-        user=user,
-        ip=ip,
-        lon=lon,
-        lat=lat,
-        chipsize=chipsize,
-        planned=plan.chips,
-        failed=plan.failed,
+        square,
+        scenes=scenes,
+        bands=bands,
+        batch_labels=True,
         refresh=False,
-        limit_param="tiles",
-        limit_hint="ask for fewer tiles or bands",
+        shorten=Shorten("tiles", "ask for fewer tiles or bands"),
         background=background,
     )
+
+
+@dataclass(frozen=True)
+class Square:
+    """Who asks (a user from an address: a client) and for which chip square."""
+
+    user: User
+    ip: str
+    lon: float
+    lat: float
+    chipsize: int
+
+
+@dataclass(frozen=True)
+class Shorten:
+    """How a request over the per-request limit asks for less: the parameter at fault, the
+    advice, and the date window it asked (the 400 then lists the windows that fit)."""
+
+    param: str
+    hint: str
+    window: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,27 +146,29 @@ def _missing(
 
 
 def deliver(
+    square: Square,
     *,
-    user: User,
-    ip: str,
-    lon: float,
-    lat: float,
-    chipsize: int,
-    planned: Sequence[PlannedChip],
+    scenes: Sequence[Scene],
+    bands: Sequence[str],
+    batch_labels: bool,
     refresh: bool,
-    limit_param: str,
-    limit_hint: str,
-    failed: dict[str, str] | None = None,
+    shorten: Shorten,
     background: bool = False,
-    window: tuple[dt.date, dt.date] | None = None,
 ) -> Delivery:
-    """Give the client every planned chip: join the same request's running job if there
-    is one; else reuse what the client holds and start a job for the rest (at most
-    MAX_CHIPS_PER_REQUEST, one unit per scene; over it, with the request's date `window`, the
-    400 lists the windows that fit). Wait for it up to CHIP_REQUEST_WAIT_SECONDS
-    (not at all when `background`); the answer lists dates and /dump/ paths in plan order."""
+    """Give the client a chip of each band of each scene (chips.raw.plan): join the same
+    request's running job if there is one; else reuse what the client holds and start a
+    job for the rest (at most MAX_CHIPS_PER_REQUEST, one unit per scene; over it, a 400
+    saying how to `shorten` the request). Wait for it up to CHIP_REQUEST_WAIT_SECONDS (not
+    at all when `background`); the answer lists dates and /dump/ paths in plan order."""
+    lon, lat, chipsize = square.lon, square.lat, square.chipsize
+    plan = plan_raw(
+        scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=batch_labels
+    )
+    planned, failed = plan.chips, plan.failed
     client = cache.client_cache(
-        user=user, ip=ip, square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize)
+        user=square.user,
+        ip=square.ip,
+        square=cache.square_key(lon=lon, lat=lat, chipsize=chipsize),
     )
     key = jobs.job_key(
         kind=JobKind.RAW, token=client.token, keys=[p.spec.key for p in planned], refresh=refresh
@@ -179,11 +191,12 @@ def deliver(
         missing = [p for p in planned if p.spec.key not in held]
     limit = settings.MAX_CHIPS_PER_REQUEST
     if len(missing) > limit:
+        window = shorten.window
         raise TooManyChips(
             len(missing),
             limit,
-            hint=limit_hint,
-            param=limit_param,
+            hint=shorten.hint,
+            param=shorten.param,
             windows=_windows(missing, window, limit) if window else None,
         )
     if not missing:
@@ -194,7 +207,7 @@ def deliver(
         ]
         body = answer_body(entries=entries, failed=failed or {})
         return Delivery(job=None, body=body, cached=len(held))
-    check_chip_quota(user=user, ip=ip, chips_to_cut=len(missing))
+    check_chip_quota(user=square.user, ip=square.ip, chips_to_cut=len(missing))
     job, created = _start(key, client, planned, missing, failed, refresh, background)
     return _settle(job, background=background, cut=len(missing) if created else 0, cached=len(held))
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 
 from ops.tests.support import AUTH_MIDDLEWARE, MIDDLEWARE
+from testing.quotas import quotas_off
 
 
 @pytest.fixture
@@ -21,18 +21,7 @@ def ops_site(settings: Settings) -> Settings:
         at = settings.MIDDLEWARE.index(AUTH_MIDDLEWARE) + 1
         settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], MIDDLEWARE, *settings.MIDDLEWARE[at:]]
     settings.TRUSTED_PROXIES = []
-    settings.QUOTA_REQUESTS_PER_MINUTE = 0
-    settings.QUOTA_IP_REQUESTS_PER_MINUTE = 0
-    settings.QUOTA_CHIPS_PER_DAY = 0
-    settings.QUOTA_IP_CHIPS_PER_DAY = 0
-    # A private counter store per test: no count leaks from one test to the next.
-    settings.CACHES = {
-        **settings.CACHES,
-        "quotas": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"ops-test-{uuid.uuid4()}",
-        },
-    }
+    quotas_off(settings)
     return settings
 
 

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +29,15 @@ from ops.summary import usage_by_user
 from ops.usage_export import usage_csv
 from testing import composite_archive as fx
 from testing.auth import make_user
+from testing.quotas import quotas_off
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def quotas(settings: Any, chip_store: Path) -> Any:
-    """The chip store in the test's folder, a private quota counter store, no rate limits."""
-    settings.QUOTA_REQUESTS_PER_MINUTE = 0
-    settings.QUOTA_IP_REQUESTS_PER_MINUTE = 0
-    settings.QUOTA_IP_CHIPS_PER_DAY = 0
-    settings.CACHES = {
-        **settings.CACHES,
-        "quotas": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"usage-test-{uuid.uuid4()}",
-        },
-    }
+    """The chip store in the test's folder, quotas off and counted afresh."""
+    quotas_off(settings)
     return settings
 
 
