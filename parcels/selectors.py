@@ -9,9 +9,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
+from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.contrib.gis.measure import D
+from django.core.cache import cache
 from django.db.models import Exists, F, QuerySet
 
 from common.errors import NotFound
@@ -172,8 +174,26 @@ def parcel_fields(*, with_geometry: bool, wgs84: bool) -> list[str]:
     return fields
 
 
+def dataset_extent(dataset: ParcelDataset) -> list[float] | None:
+    """The dataset's bounding box [west, south, east, north] in lon/lat, None when it has
+    no parcel. Computed once per import (a scan of the dataset's parcels) and kept in the
+    cache under the import's time: a re-import gives a new key."""
+    key = f"parcels:extent:{dataset.pk}:{dataset.imported_at.timestamp()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return list(cached) if cached else None
+    box = Parcel.objects.filter(dataset=dataset).aggregate(box=Extent("geom"))["box"]
+    extent = [round(v, 6) for v in box] if box else []
+    cache.set(key, extent, EXTENT_CACHE_SECONDS)
+    return extent or None
+
+
+EXTENT_CACHE_SECONDS = 7 * 24 * 3600
+
+
 def aois_info(*, user: User, examples: int = 3) -> dict[str, Any]:
-    """Per AOI the caller may see: years, datasets and a few parcel ids to try."""
+    """Per AOI the caller may see: years, datasets (with their extent) and a few parcel
+    ids to try."""
     aois = user_aois(user)
     datasets = ParcelDataset.objects.all()
     if aois is not None:
@@ -185,6 +205,7 @@ def aois_info(*, user: User, examples: int = 3) -> dict[str, Any]:
             entry["years"].append(dataset.year)
         suffix = f"{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
         entry["datasets"][suffix] = {
+            "extent": dataset_extent(dataset),
             "year": dataset.year,
             "ptype": dataset.ptype,
             "srid": dataset.srid,

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from chips.web import api, pages, timeseries
+from chips.web import api, info, pages, timeseries
 
 urlpatterns = [
+    path("info", info.info, name="info"),
     path("rawChipByLocation", api.RawChipByLocation.as_view(), name="raw-chip-by-location"),
     path("rawChipByParcelID", api.RawChipByParcelId.as_view(), name="raw-chip-by-parcel-id"),
     # The original service spelled it both ways; the CbM tools use both.

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import get_version
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -18,8 +16,6 @@ from parcels import selectors
 from parcels.polygons import polygon_from_geojson
 from parcels.web import serializers as s
 
-SERVER_NAME = "cbmweb"
-SERVER_VERSION = "0.1.0"
 # Every dataset-bound endpoint may answer these (403: the AOI is not granted).
 DATASET_ERRORS = error_responses(400, 401, 403, 404, 429, 503)
 # The views' descriptions live in extend_schema, not in docstrings: the browsable API shows a
@@ -119,24 +115,4 @@ def parcel_peers(request: Request) -> Response:
     peers = selectors.parcel_peers(parcel=parcel, distance=q["distance"], limit=q["limit"])
     return Response(
         {"pids": [pid for pid, _ in peers], "distance": [round(d, 2) for _, d in peers]}
-    )
-
-
-@extend_schema(
-    description="The service, and the datasets of the AOIs the caller may see.",
-    responses={200: s.Info, **error_responses(401, 429, 503)},
-)
-@api_view(["GET"])
-def info(request: Request) -> Response:
-    return Response(
-        {
-            "server": {
-                "name": SERVER_NAME,
-                "version": SERVER_VERSION,
-                "django": get_version(),
-                "time": timezone.now().isoformat(timespec="seconds"),
-                "user": request.user.get_username(),
-            },
-            "aois": selectors.aois_info(user=request.user),
-        }
     )

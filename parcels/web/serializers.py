@@ -162,6 +162,11 @@ class ServerInfo(serializers.Serializer):
 
 
 class DatasetInfo(serializers.Serializer):
+    extent = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="[west, south, east, north] of its parcels, lon/lat; null when empty",
+    )
     year = serializers.IntegerField()
     ptype = serializers.CharField(allow_blank=True)
     srid = serializers.IntegerField()

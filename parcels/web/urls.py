@@ -10,5 +10,4 @@ urlpatterns = [
     path("parcelById", api.parcel_by_id),
     path("parcelsByPolygon", api.parcels_by_polygon, name="parcels-by-polygon"),
     path("parcelPeers", api.parcel_peers, name="parcel-peers"),
-    path("info", api.info, name="info"),
 ]
