@@ -251,6 +251,8 @@ def _page_context(
         "batches": [list(w) for w in batches],
         "batch_url": _url_with(request, format="json", start_date=None, end_date=None),
         "status_url": _status_url(request, status.job_id) if status.job_id else "",
+        # The page's own answer as JSON: what its script asks again if its job is gone.
+        "again_url": _url_with(request, format="json", refresh=None),
         "refreshing": composite.refresh,
         "plain_url": _url_with(request, refresh=None),
         "earlier_url": _shifted(request, composite, -1),

@@ -1,0 +1,122 @@
+"""The composite page fills itself in however it was opened: typed in, from its form, and
+back to it with the browser's back button, restored from the back/forward cache (bfcache:
+the page's scripts frozen and thawed, `pageshow` with `persisted`) or loaded again.
+
+Debian's headless Chromium driven by Playwright against a live server (skips, saying why,
+where either is absent). Playwright turns the bfcache off by default; these tests turn it
+back on, as a user's browser has it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import pytest
+
+from chips.models import CachedChip
+from chips.store.cache import flush_cache
+from chips.tests.web.test_browser_composite import CHROMIUM, CHROMIUM_ARGS, off_loop
+from testing import composite_archive as fx
+from testing.auth import PASSWORD, make_user
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+COUNT = 6
+
+
+@pytest.fixture
+def bf_browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (Debian package chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, chip_store: Path, settings: Any, request: pytest.FixtureRequest) -> str:
+    # The page asks in windows unless a test sets a higher limit: its script does the work.
+    settings.MAX_CHIPS_PER_REQUEST = 2
+    fx.make_scenes(tmp_path / "archive", COUNT)
+    make_user("viewer", PASSWORD)
+    return str(request.getfixturevalue("live_server").url)
+
+
+def page_url(base: str, **extra: str) -> str:
+    lon, lat = fx.centre_lonlat()
+    params = {"lon": f"{lon:.7f}", "lat": f"{lat:.7f}", "start_date": "2024-05-01",
+              "end_date": "2024-06-30", **extra}  # fmt: skip
+    return f"{base}/query/chipsByLocation?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def filled(page: Page, count: int = COUNT) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('table.chips img').length === {count}"
+        " && !document.querySelector('#chip-progress progress')",
+        timeout=30_000,
+    )
+
+
+def test_back_to_a_page_left_while_cutting(site: str, bf_browser: Browser) -> None:
+    context = bf_browser.new_context(http_credentials={"username": "viewer", "password": PASSWORD})
+    page = context.new_page()
+    # Notes whether the page came back from the bfcache (an init script: the CSP allows no
+    # script of the test's own in the page).
+    page.add_init_script(
+        "window.addEventListener('pageshow', e => { window.cbmRestored = e.persisted; });"
+    )
+    page.goto(page_url(site))
+    assert page.locator("td.pending").count() > 0
+    # Left before the script could ask for the other windows; back once the server is idle.
+    page.goto(f"{site}/api/docs/")
+    time.sleep(1)
+    page.go_back(wait_until="commit")
+    page.wait_for_function("() => window.cbmRestored !== undefined")
+    assert page.evaluate("() => window.cbmRestored")  # thawed, not loaded again
+    filled(page)
+    assert "Stopped" not in page.inner_text("#chip-progress")
+    context.close()
+
+
+@pytest.mark.parametrize("limit", [24, 2], ids=["one-job", "in-windows"])
+def test_a_page_whose_job_is_gone_asks_again(
+    site: str, bf_browser: Browser, settings: Any, limit: int
+) -> None:
+    """A page from the browser's cache names a job the nightly flush (or an operator) has
+    since removed with its client's cache: the page asks for its chips again."""
+    settings.MAX_CHIPS_PER_REQUEST = limit
+    context = bf_browser.new_context(http_credentials={"username": "viewer", "password": PASSWORD})
+    page = context.new_page()
+    flushed: list[int] = []
+
+    def flush_first(route: Any) -> None:
+        # Before the page's first poll reaches the server: the flush.
+        if not flushed:
+            flushed.append(off_loop(lambda: flush_cache().records) + 1)
+        route.continue_()
+
+    page.route(re.compile(r".*[?&]job=.*"), flush_first)
+    page.goto(page_url(site))
+    filled(page)
+    assert flushed, "the page never polled its job"
+    assert "Stopped" not in page.inner_text("#chip-progress")
+    # Every chip shown is one the viewer's cache holds now, under its new token.
+    sources = page.eval_on_selector_all("table.chips img", "imgs => imgs.map(i => i.src)")
+    held = off_loop(
+        lambda: {f"/dump/{c.cache.token}/{c.file_name}" for c in CachedChip.objects.all()}
+    )
+    assert {urlparse(src).path for src in sources} == held and len(held) == COUNT
+    context.close()
