@@ -19,7 +19,8 @@ def imagery_coverage(extent: Sequence[float]) -> dict[str, dict[str, Any]]:
     """{level: {"first", "last" (sensing dates, UTC), "acquisitions" (datatakes: products of
     one sensing time count once), "products", "tiles"}} of the scenes whose footprint meets
     the box [west, south, east, north] (lon/lat). One query on the footprint index."""
-    box = Polygon.from_bbox(tuple(extent))
+    west, south, east, north = extent
+    box = Polygon.from_bbox((west, south, east, north))
     box.srid = 4326
     rows = (
         Scene.objects.filter(footprint__intersects=box)

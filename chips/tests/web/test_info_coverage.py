@@ -39,7 +39,8 @@ def dataset_with(aoi: str, centre: tuple[float, float], half: float) -> ParcelDa
 
 def expected_coverage(extent: list[float]) -> dict[str, Any]:
     """What the archive holds over the box, from every scene's footprint in Python."""
-    box = Polygon.from_bbox(tuple(extent))
+    west, south, east, north = extent
+    box = Polygon.from_bbox((west, south, east, north))
     box.srid = 4326
     by_level: dict[str, list[Scene]] = {}
     for scene in Scene.objects.all():
