@@ -63,12 +63,14 @@ def ignored(request: HttpRequest) -> list[str]:
     match = request.resolver_match
     if match is None or not match.route:
         return []
-    known = known_parameters(match.route, request.method or "GET")
-    if known is None:
-        return []
     try:
         names = list(request.GET.keys())
     except TooManyFieldsSent:
+        return []
+    if not names:  # most requests: the schema is not even looked at
+        return []
+    known = known_parameters(match.route, request.method or "GET")
+    if known is None:
         return []
     return [n for n in dict.fromkeys(names) if n not in known]
 

@@ -87,6 +87,11 @@ def test_a_season_page_counts_its_composites_for_its_user(
     assert chips_cut_today(user_id=user.pk) == 8
     usage = {row.key: row.chips_cut for row in usage_by_user(day=timezone.localdate())}
     assert usage["inspector"] == 8
+    # The operators' daily usage page says the same.
+    root = Client()
+    root.force_login(User.objects.create_superuser("root", password="pw-for-admin"))
+    page = root.get("/admin/ops/usagesummary/")
+    assert {row.key: row.chips_cut for row, _ in page.context["by_user"]}["inspector"] == 8
     month = timezone.localdate().replace(day=1)
     table = csv.DictReader(io.StringIO(usage_csv(first=month, last=month)))
     assert {r["user"]: r["chips_cut"] for r in table}["inspector"] == "8"
