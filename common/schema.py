@@ -32,6 +32,15 @@ ERROR_SCHEMA: dict[str, Any] = {  # ErrorAnswer as drf-spectacular writes it, fo
         "error": {"type": "string"},
         "param": {"type": "string"},
         "choices": {"type": "array", "items": {}},
+        "windows": {
+            "type": "array",
+            "items": {
+                "type": "array",
+                "items": {"type": "string", "format": "date"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+        },
     },
     "required": ["error"],
 }
@@ -44,6 +53,12 @@ class ErrorAnswer(serializers.Serializer):
     param = serializers.CharField(required=False, help_text="the parameter at fault")
     choices = serializers.ListField(
         required=False, help_text="the values the parameter takes, where they are few"
+    )
+    windows = serializers.ListField(
+        child=serializers.ListField(child=serializers.DateField(), min_length=2, max_length=2),
+        required=False,
+        help_text="over the per-request chip limit: [start_date, end_date] windows that each "
+        "fit, in order, together the window asked for",
     )
 
 
