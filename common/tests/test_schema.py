@@ -219,7 +219,7 @@ ERRORS = {
 
 def test_errors_share_one_shape(schema: dict[str, Any]) -> None:
     error = schema["components"]["schemas"]["ErrorAnswer"]
-    assert set(error["properties"]) == {"error", "param", "choices"}
+    assert set(error["properties"]) == {"error", "param", "choices", "windows"}
     assert error["required"] == ["error"]
     for path, statuses in ERRORS.items():
         responses = operation(schema, path)["responses"]
