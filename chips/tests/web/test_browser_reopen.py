@@ -75,27 +75,6 @@ def filled(page: Page, count: int = COUNT) -> None:
         raise AssertionError(f"{shown} shown: {page.inner_text('#chip-progress')}") from None
 
 
-def test_back_to_a_page_left_while_cutting(site: str, chromium: Browser) -> None:
-    context = chromium.new_context(http_credentials={"username": "viewer", "password": PASSWORD})
-    page = context.new_page()
-    # Notes whether the page came back from the bfcache (an init script: the CSP allows no
-    # script of the test's own in the page).
-    page.add_init_script(
-        "window.addEventListener('pageshow', e => { window.cbmRestored = e.persisted; });"
-    )
-    page.goto(page_url(site))
-    assert page.locator("td.pending").count() > 0
-    # Left before the script could ask for the other windows; back once the server is idle.
-    page.goto(f"{site}/api/docs/")
-    time.sleep(1)
-    page.go_back(wait_until="commit")
-    page.wait_for_function("() => window.cbmRestored !== undefined")
-    assert page.evaluate("() => window.cbmRestored")  # thawed, not loaded again
-    filled(page)
-    assert "Stopped" not in page.inner_text("#chip-progress")
-    context.close()
-
-
 def settle() -> None:
     """Wait until no composite job runs: the server is idle."""
     deadline = time.monotonic() + 30
@@ -107,29 +86,52 @@ def settle() -> None:
 @pytest.mark.parametrize("chromium", [True, False], ids=["thawed", "from-http-cache"],
                          indirect=True)  # fmt: skip
 @pytest.mark.parametrize("limit", [24, 2], ids=["one-job", "in-windows"])
-def test_back_to_a_page_whose_work_was_flushed(
-    site: str, chromium: Browser, settings: Any, limit: int
+@pytest.mark.parametrize("flush", [False, True], ids=["kept", "flushed"])
+def test_back_to_a_page_left_while_cutting(
+    site: str,
+    chromium: Browser,
+    settings: Any,
+    limit: int,
+    flush: bool,
+    request: pytest.FixtureRequest,
 ) -> None:
-    """Left while cutting, the cache flushed (the nightly flush, an operator), then back:
-    the page's jobs are gone with the cache; it asks for its chips again and fills in."""
+    """Left while cutting, then back: the page fills in, from the bfcache (its scripts
+    thawed) or the browser's HTTP cache (its scripts run again). With the cache flushed
+    meanwhile (the nightly flush, an operator) its jobs are gone with it: the page asks for
+    its chips again."""
     settings.MAX_CHIPS_PER_REQUEST = limit
     context = chromium.new_context(http_credentials={"username": "viewer", "password": PASSWORD})
     page = context.new_page()
-    page.goto(page_url(site))
-    assert page.locator("td.pending").count() > 0
+    # Notes how the page came back (an init script: the page's CSP allows no other).
+    page.add_init_script(
+        "window.addEventListener('pageshow', e => { window.cbmRestored = e.persisted; });"
+    )
+
+    def script_asks(url: str) -> bool:
+        return "format=json" in url
+
+    # Before leaving, none of the script's requests get through: the page shows no chip
+    # yet, whatever the server's pace; back on it, they do.
+    page.route(script_asks, lambda route: route.abort())
+    first = page.goto(page_url(site))
+    assert first is not None and first.text().count('<td class="pending">') == COUNT
     page.goto(f"{site}/api/docs/")
+    page.unroute(script_asks)
     settle()
-    off_loop(flush_cache)
-    flushed_at = off_loop(lambda: ChipJob.objects.count())
-    assert flushed_at == 0  # the jobs went with their caches
+    if flush:
+        off_loop(flush_cache)
+        assert off_loop(lambda: ChipJob.objects.count()) == 0  # gone with their caches
     page.go_back(wait_until="commit")
+    page.wait_for_function("() => window.cbmRestored !== undefined")
+    thawed = request.node.callspec.params["chromium"]
+    assert page.evaluate("() => window.cbmRestored") == thawed
     filled(page)
     assert "Stopped" not in page.inner_text("#chip-progress")
     assert off_loop(lambda: ChipJob.objects.count()) > 0  # asked again
-    # What was not shown before leaving is held again, under the viewer's new token.
+    # Every chip shown is held again, under the viewer's new token.
     sources = page.eval_on_selector_all("table.chips img", "imgs => imgs.map(i => i.src)")
     held = off_loop(
         lambda: {f"/dump/{c.cache.token}/{c.file_name}" for c in CachedChip.objects.all()}
     )
-    assert held and held <= {urlparse(src).path for src in sources}
+    assert {urlparse(src).path for src in sources} == held
     context.close()
