@@ -182,10 +182,3 @@ class AoiInfo(serializers.Serializer):
 
     years = serializers.ListField(child=serializers.IntegerField())
     datasets = serializers.DictField(child=DatasetInfo(), help_text="by <year>[_<ptype>]")
-
-
-class Info(serializers.Serializer):
-    """The service and the datasets of the caller's AOIs."""
-
-    server = ServerInfo()
-    aois = serializers.DictField(child=AoiInfo())
