@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
-from markers import store
+from markers import recording, store
 from markers.detect import VERSION, lights, s2
 from markers.detect.series import S2Series
 from markers.models import MarkerEvent, TrafficLight
@@ -49,31 +48,18 @@ def assess(series: S2Series, crop_code: str, year: int, book: Rulebook) -> Asses
     return Assessment(events, light, practice, cleaned, series)
 
 
-def _rows(parcel_id: int, year: int, a: Assessment) -> tuple[list[MarkerEvent], TrafficLight]:
+def _rows(parcel_id: int, year: int, a: Assessment, rules: str) -> tuple[
+        list[recording.EventRow], recording.LightRow]:  # fmt: skip
     day = dt.date.fromordinal
-    events = [
-        MarkerEvent(
-            parcel_id=parcel_id,
-            year=year,
-            marker=e.kind,
-            marker_type=e.sensors,
-            date_start=day(e.start),
-            date_main=day(e.main),
-            date_end=day(e.end),
-            value_1=e.before,
-            value_2=e.after,
-            value_3=round(e.change, 4),
-            signal=e.signal,
-            confidence=e.confidence,
-            observations=e.observations,
-            detector=VERSION,
-        )  # fmt: skip
+    events: list[recording.EventRow] = [
+        (parcel_id, year, e.kind, e.sensors, day(e.start), day(e.main), day(e.end), e.before,
+         e.after, round(e.change, 4), e.signal, e.confidence, e.observations, VERSION)
         for e in a.events
-    ]
-    light = TrafficLight(
-        parcel_id=parcel_id, year=year, practice=a.practice, light=a.light.light,
-        reason_code=a.light.code, reason=a.light.reason, observability=a.light.observability,
-        clear_observations=a.light.clear_observations, events=len(a.events), detector=VERSION,
+    ]  # fmt: skip
+    lt = a.light
+    light: recording.LightRow = (
+        parcel_id, year, a.practice, lt.light, lt.code, lt.reason, lt.observability,
+        lt.clear_observations, len(a.events), VERSION, rules,
     )  # fmt: skip
     return events, light
 
@@ -81,24 +67,13 @@ def _rows(parcel_id: int, year: int, a: Assessment) -> tuple[list[MarkerEvent], 
 def record(year: int, results: dict[int, Assessment], rules_version: str) -> None:
     """Replace the parcels' events and lights for the season (one transaction: a parcel is
     either wholly recomputed or left as it was)."""
-    events: list[MarkerEvent] = []
-    light_rows: list[TrafficLight] = []
+    events: list[recording.EventRow] = []
+    light_rows: list[recording.LightRow] = []
     for pid, a in results.items():
-        ev, light = _rows(pid, year, a)
-        light.rules = rules_version
+        ev, light = _rows(pid, year, a, rules_version)
         events += ev
         light_rows.append(light)
-    with transaction.atomic():
-        MarkerEvent.objects.filter(parcel_id__in=list(results), year=year).delete()
-        MarkerEvent.objects.bulk_create(events, batch_size=5000)
-        TrafficLight.objects.bulk_create(
-            light_rows,
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["parcel", "year"],
-            update_fields=["practice", "light", "reason_code", "reason", "observability",
-                           "clear_observations", "events", "detector", "rules", "computed_at"],
-        )  # fmt: skip
+    recording.replace(year, list(results), events, light_rows)
 
 
 def process_batch(dataset_id: int, parcel_ids: Sequence[int]) -> int:

@@ -24,6 +24,10 @@ TABLE: dict[str, tuple[float, ...]] = {
 }
 
 
+# Kept non-decreasing once, here (confidence runs for every event of every parcel).
+_MONOTONE = {kind: np.maximum.accumulate(np.array(row, dtype=float)) for kind, row in TABLE.items()}
+_RAW = np.array(CENTRES, dtype=float)
+
+
 def confidence(kind: str, score: float) -> float:
-    table = np.maximum.accumulate(np.array(TABLE.get(kind, CENTRES), dtype=float))
-    return float(round(np.interp(score, CENTRES, table), 3))
+    return float(round(np.interp(score, CENTRES, _MONOTONE.get(kind, _RAW)), 3))
