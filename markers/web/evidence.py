@@ -7,21 +7,37 @@ pages answer them (HTML to browsers, JSON else)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
-from chips.web.pages import CompositePage
+from chips.web.pages import PAGE_RENDERERS, CompositePage
 from common.schema import error_responses
 from markers import services
 from markers.detect import VERSION
 from markers.web import evidence_chips, evidence_pdf, evidence_plot
 from markers.web import serializers as s
 from parcels.selectors import parcel_get
+
+
+class PdfRenderer(BaseRenderer):
+    """format=pdf is one the page offers (the view answers the bytes itself)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: Mapping[str, Any] | None = None) -> Any:  # fmt: skip
+        return data
 
 
 @extend_schema(
@@ -34,6 +50,8 @@ from parcels.selectors import parcel_get
 )
 class ParcelEvidence(CompositePage):
     """GET parcelEvidence: why a parcel has its light."""
+
+    renderer_classes = [*PAGE_RENDERERS, PdfRenderer]
 
     def get(self, request: Request) -> HttpResponse:
         q = s.EvidenceQuery.validated(request.query_params)
