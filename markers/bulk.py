@@ -20,7 +20,7 @@ from chips.work import jobs
 from markers import store, work
 from markers.detect import VERSION
 from markers.models import TrafficLight
-from markers.rules import rulebook
+from markers.rules import Rulebook, rulebook
 from parcels.models import Parcel, ParcelDataset
 
 POLL_SECONDS = 0.2
@@ -49,12 +49,11 @@ def fill_signatures(dataset: ParcelDataset, outcome: Outcome) -> None:
     outcome.signature_seconds = time.perf_counter() - began
 
 
-def todo(dataset: ParcelDataset, force: bool) -> tuple[list[int], int]:
+def todo(dataset: ParcelDataset, force: bool, book: Rulebook) -> tuple[list[int], int]:
     """The dataset's parcels still to do (all with force), and how many there are."""
     every = list(Parcel.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True))
     if force:
         return every, len(every)
-    book = rulebook(dataset)
     done = set(
         TrafficLight.objects.filter(
             parcel__dataset=dataset, year=dataset.year, detector=VERSION, rules=book.fingerprint
@@ -77,11 +76,12 @@ def extract(
     began = time.perf_counter()
     if signatures:
         fill_signatures(dataset, outcome)
-    parcels, total = todo(dataset, force)
+    book = rulebook(dataset)
+    parcels, total = todo(dataset, force, book)
     outcome.parcels, outcome.already = total, total - len(parcels)
     started(len(parcels), total)
     if parcels:
-        _run(dataset, parcels, batch, outcome, progress, timeout)
+        _run(dataset, book.fingerprint, parcels, batch, outcome, progress, timeout)
     counts = TrafficLight.objects.filter(parcel__dataset=dataset, year=dataset.year)
     for light in ("green", "yellow", "red"):
         outcome.lights[light] = counts.filter(light=light).count()
@@ -91,6 +91,7 @@ def extract(
 
 def _run(
     dataset: ParcelDataset,
+    fingerprint: str,
     parcels: list[int],
     batch: int,
     outcome: Outcome,
@@ -102,7 +103,7 @@ def _run(
     units = [work.batch_unit(dataset.pk, parcels[i : i + batch])
              for i in range(0, len(parcels), batch)]  # fmt: skip
     size = {u.keys[0]: len(u.payload["parcels"]) for u in units}
-    job, _ = work.open_job(dataset.pk, rulebook(dataset).fingerprint, units)
+    job, _ = work.open_job(dataset.pk, fingerprint, units)
     deadline = time.monotonic() + timeout
     told: set[str] = set()
     while True:

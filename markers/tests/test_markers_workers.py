@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
@@ -25,7 +23,7 @@ from django.db import connection
 
 from chips.models import ChipJob, JobKind, JobStatus
 from markers.models import MarkerEvent, TrafficLight
-from testing.workers import Broker, Worker, start_workers, stop_workers
+from testing.workers import Broker, Worker, workers_on_queue
 
 BROKER = os.environ.get("TEST_BROKER_URL", "")
 pytestmark = [
@@ -40,18 +38,9 @@ STARTED = re.compile(r"markers: dataset \d+ batch (\S+) started")
 def workers(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[list[Worker], Broker]]:
-    queue = f"markers-test-{uuid.uuid4().hex[:8]}"
-    store = tmp_path_factory.mktemp("markers-store")
-    with django_db_blocker.unblock():
-        started = start_workers(broker=BROKER, count=2, queue=queue, store=store,
-                                folder=tmp_path_factory.mktemp("markers-logs"))  # fmt: skip
-    broker = Broker(BROKER, queue)
-    try:
-        yield started, broker
-    finally:
-        broker.use(eager=True)
-        stop_workers(started)
-        shutil.rmtree(store, ignore_errors=True)
+    with workers_on_queue(broker=BROKER, prefix="markers-test", folders=tmp_path_factory,
+                          unblock=django_db_blocker.unblock) as started:  # fmt: skip
+        yield started
 
 
 def _dsn() -> str:
