@@ -8,6 +8,8 @@ labelled real set recalibrates it (docs/markers.md)."""
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 # Raw-score bin centres and, per kind, the observed precision there.
@@ -25,9 +27,20 @@ TABLE: dict[str, tuple[float, ...]] = {
 
 
 # Kept non-decreasing once, here (confidence runs for every event of every parcel).
-_MONOTONE = {kind: np.maximum.accumulate(np.array(row, dtype=float)) for kind, row in TABLE.items()}
-_RAW = np.array(CENTRES, dtype=float)
+_MONOTONE = {kind: np.maximum.accumulate(np.array(row, dtype=float)).tolist()
+             for kind, row in TABLE.items()}  # fmt: skip
 
 
 def confidence(kind: str, score: float) -> float:
-    return float(round(np.interp(score, CENTRES, _MONOTONE.get(kind, _RAW)), 3))
+    """np.interp over the bin centres (flat beyond the ends), in plain Python: one event."""
+    table = _MONOTONE.get(kind, list(CENTRES))
+    if score <= CENTRES[0]:
+        value = table[0]
+    elif score >= CENTRES[-1]:
+        value = table[-1]
+    else:
+        i = bisect.bisect_right(CENTRES, score) - 1
+        x0, x1 = CENTRES[i], CENTRES[i + 1]
+        slope = (table[i + 1] - table[i]) / (x1 - x0)  # numpy's order: the same rounding
+        value = slope * (score - x0) + table[i]
+    return float(round(np.float64(value), 3))  # numpy's rounding, as ever (half to even)

@@ -88,7 +88,8 @@ def clean(s: S2Series, min_clear: float = MIN_CLEAR) -> Cleaned:
     ndvi, swir = s.ndvi, s.swir
     hot = s.blue - 0.5 * s.red - 0.08
     finite = np.isfinite(ndvi) & np.isfinite(swir) & np.isfinite(s.blue)
-    clear = np.nan_to_num(s.clear, nan=-1.0) >= min_clear
+    with np.errstate(invalid="ignore"):
+        clear = s.clear >= max(min_clear, -0.5)  # an unknown share (NaN) is not clear
     valid = finite & clear & ~(hot > 0)
     # HOT rising above both clear neighbours: haze over a surface that moves along the
     # clear-sky line (HOT is built to ignore surface change: harvest, bare soil, canopy).
@@ -229,7 +230,7 @@ def raw_score(excess: float, gap_days: int, confirmed: bool) -> float:
     strength = 1 - math.exp(-(max(excess, 1.0) - 0.5) * 1.2)  # 1x: 0.45, 2x: 0.83, 3x: 0.95
     tightness = 1.0 if gap_days <= 10 else max(0.3, 1 - (gap_days - 10) / 40)
     confirmation = 1.0 if confirmed else 0.6
-    return float(round(strength * tightness * confirmation, 4))
+    return float(round(np.float64(strength * tightness * confirmation), 4))
 
 
 def _emergence(days: np.ndarray, ndvi: np.ndarray, n: int) -> list[Event]:
