@@ -77,7 +77,7 @@ def test_evidence_shows_the_bracket_chips_and_prints_them(
         assert sensed.isoformat() == when
         png = client.get(src, **auth)
         assert png.status_code == 200
-        image = Image.open(io.BytesIO(b"".join(png.streaming_content)))
+        image = Image.open(io.BytesIO(png.getvalue()))
         assert image.format == "PNG" and image.size[0] > 0
         sizes.add(image.size)
         # chipsByParcelID serves the same composite for that date: one flow, one file.

@@ -37,8 +37,9 @@ def _plot(plot: dict[str, Any], width: float) -> Drawing:
         d.add(String(x, y(plot["bottom"] + 12), label, fontSize=7))
     for m in plot["marks"]:
         colour = colors.HexColor(m["colour"])
-        d.add(Rect(m["x0"], y(plot["bottom"]), m["w"], plot["bottom"] - plot["top"],
-                   fillColor=colour, fillOpacity=0.2, strokeColor=None))  # fmt: skip
+        band = Rect(m["x0"], y(plot["bottom"]), m["w"], plot["bottom"] - plot["top"])
+        band.fillColor, band.fillOpacity, band.strokeColor = colour, 0.2, None
+        d.add(band)
         if not m["period"]:
             d.add(Line(m["x"], y(plot["top"]), m["x"], y(plot["bottom"]), strokeColor=colour,
                        strokeDashArray=[4, 2]))  # fmt: skip
