@@ -6,7 +6,8 @@
 2. Artefacts out: a drop that recovers 70 % or more within `RECOVERY_MIN_DAYS` is cloud or
    shadow the SCL missed, not farming: a cut or harvested canopy takes weeks to regrow
    (NDVI back to its level after 3-5 weeks: Reinermann et al. 2022; Kolecka et al. 2018).
-   The same rule on SWIR removes undetected shadow (darkening that rebounds at once).
+   The same rule on SWIR removes undetected shadow (darkening that rebounds at once). An
+   NDVI drop that brightens SWIR-1 with HOT unmoved is the surface, not the sky: it stays.
 3. Events between consecutive valid observations (the bracket: date_start, date_end):
    - mowing: NDVI falls by >= `DROP` (0.1: the smallest drop published S2 mowing
      detectors accept, Kolecka 2018, Griffiths 2020, Sen4CAP L4B) from a canopy
@@ -49,6 +50,7 @@ CROP = 0.35  # a crop at harvest: dry cereals and haulm-killed potatoes too
 GREEN_SWARD = 0.6  # a canopy still green (not a crop drying down to its harvest)
 BARE = 0.3
 SWIR_DARKENING = 0.15  # relative
+SWIR_BRIGHTENING = 0.10  # relative: a cut or harvest, well above a parcel mean's noise (~3 %)
 HOT_RISE = 0.015  # reflectance: haze, not noise (a parcel mean's HOT varies by ~0.002)
 RECOVERY_MIN_DAYS = 12  # a true cut or harvest does not recover 70 % in less
 RECOVERY_SHARE = 0.7
@@ -105,18 +107,30 @@ def clean(s: S2Series, min_clear: float = MIN_CLEAR) -> Cleaned:
     valid[hazy] = False
     kept = np.flatnonzero(valid).tolist()
     days, nd, sw = s.days.tolist(), ndvi.tolist(), swir.tolist()
+    haze = hot.tolist()
     artefacts: list[int] = []
     # One artefact out can reveal the next (two hazy dates in a row): after a removal the
     # scan goes on two places back, the first whose test reads the changed neighbours
     # (a test at `pos` reads kept[pos - 1 .. pos + 2]); those before stand as they were.
     pos = 1
     while pos < len(kept) - 1:
-        if _dip(days, kept, pos, nd, absolute=True) or _dip(days, kept, pos, sw, False):
+        ndvi_dip = _dip(days, kept, pos, nd, absolute=True) and not _cut_like(kept, pos, sw, haze)
+        if ndvi_dip or _dip(days, kept, pos, sw, False):
             artefacts.append(kept.pop(pos))
             pos = max(1, pos - 2)
         else:
             pos += 1
     return Cleaned(valid, np.array(kept, dtype=int), np.array(sorted(artefacts), dtype=int))
+
+
+def _cut_like(kept: list[int], pos: int, swir: list[float], hot: list[float]) -> bool:
+    """Does the NDVI drop at kept[pos] look like the surface, not the sky? A cut or a
+    harvest dries the canopy and bares soil: SWIR-1 brightens (by `SWIR_BRIGHTENING`) with
+    the haze transform unmoved; undetected shadow darkens every band, SWIR-1 included,
+    and haze or thin cloud lifts HOT (Zhang et al. 2002). Such a drop stands even when the
+    sward then regrows fast (the base before it may itself be a little hazy)."""
+    i, p = kept[pos], kept[pos - 1]
+    return swir[i] >= (1 + SWIR_BRIGHTENING) * swir[p] and hot[i] - hot[p] <= HOT_RISE
 
 
 def _dip(days: list[int], kept: list[int], pos: int, x: list[float], absolute: bool) -> bool:
