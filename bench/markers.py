@@ -12,8 +12,8 @@ extract_signatures, then extract_markers from the filled store (timed: parcel-se
 second on this one process), and the results scored against the truth:
 
 - events matched one to one by date distance (markers_eval.match), precision, recall and
-  F1 at +-3, +-6 and +-10 days and the date MAE of the pairs, per event type, S2 only
-  (S1+S2 when Sentinel-1 rows exist: not yet);
+  F1 at +-3, +-6 and +-10 days and the date MAE of the pairs, per event type, S2 only and
+  S1+S2 (the second where the store has Sentinel-1 rows, read through markers.s1_input);
 - the traffic-light confusion matrix (expected from the truth: red when the field was
   drawn to break a rule, else green; yellow is the detector abstaining);
 - the reliability table: per confidence bin, the share of events that were true (+-6 d);
@@ -59,14 +59,29 @@ def load_world(archive: Path) -> Any:
     return dataset
 
 
-def run_markers(dataset: Any) -> dict[str, float]:
-    """extract_markers --force --no-signatures, timed (wall and this process's CPU)."""
+def run_markers(dataset: Any, rounds: int) -> dict[str, float]:
+    """extract_markers --force --no-signatures `rounds` times, timed (wall and this
+    process's CPU; PostgreSQL's is the difference to wall on an idle machine)."""
     from markers import bulk
 
     wall, cpu = time.perf_counter(), time.process_time()
-    outcome = bulk.extract(dataset, batch=500, force=True, signatures=False)
+    parcels = 0
+    for _ in range(rounds):
+        parcels += bulk.extract(dataset, batch=500, force=True, signatures=False).computed
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"parcels": outcome.computed, "wall": wall, "cpu": cpu}
+    return {"parcels": parcels, "wall": wall, "cpu": cpu}
+
+
+def loaded(archive: Path) -> Any:
+    """The world already in the bench database (--reuse), or None."""
+    from chips.signatures.models import SignatureExtraction
+    from parcels.models import ParcelDataset
+
+    manifest = json.loads((archive / "demo.json").read_text())
+    dataset = ParcelDataset.objects.filter(aoi=manifest["aoi"], year=manifest["year"]).first()
+    if dataset is None or not SignatureExtraction.objects.filter(dataset=dataset).exists():
+        return None
+    return dataset
 
 
 def detector_only(dataset: Any) -> dict[str, float]:
@@ -86,32 +101,37 @@ def detector_only(dataset: Any) -> dict[str, float]:
     return {"parcels": rounds * len(series), "cpu": time.process_time() - began}
 
 
-def collect(dataset: Any) -> tuple[list[Any], dict[str, str], list[Any]]:
-    """Detected events (from the table), lights, and raw-scored events (detector rerun)."""
+def collect(dataset: Any) -> dict[str, tuple[list[Any], dict[str, str], list[Any]]]:
+    """Per variant ("S2": Sentinel-2 alone; "S1+S2": fused, where the store has S1 rows):
+    detected events, lights, and the same events with their raw scores, all from the
+    detector run here on the store's series (the extract_markers run above recorded the
+    fused ones: the same code path)."""
     from bench.markers_eval import Detected
-    from markers import store
-    from markers.detect import s2
-    from markers.models import MarkerEvent, TrafficLight
+    from markers import s1_input, services, store
+    from markers.rules import rulebook
     from parcels.models import Parcel
 
-    pids = dict(Parcel.objects.filter(dataset=dataset).values_list("pk", "pid"))
-    found = [
-        Detected(pids[e.parcel_id], e.marker, e.date_main.toordinal(), e.confidence, e.confidence)
-        for e in MarkerEvent.objects.filter(parcel_id__in=list(pids), year=dataset.year)
-    ]
-    lights = {
-        pids[t.parcel_id]: t.light
-        for t in TrafficLight.objects.filter(parcel_id__in=list(pids), year=dataset.year)
-    }
-    series = store.batch_series(list(pids), store.season_scenes(dataset.year))
-    raw = []
-    for pk, s in series.items():
-        events, _ = s2.detect(s)
-        raw += [Detected(pids[pk], e.kind, e.main, e.score, e.confidence) for e in events]
-    return found, lights, raw
+    rows = Parcel.objects.filter(dataset=dataset).values_list("pk", "pid", "crop_code")
+    parcels = {pk: (pid, crop) for pk, pid, crop in rows}
+    series = store.batch_series(list(parcels), store.season_scenes(dataset.year))
+    s1 = s1_input.read_parcels(list(parcels), *store.season_window(dataset.year))
+    book = rulebook(dataset)
+    variants: dict[str, tuple[list[Any], dict[str, str], list[Any]]] = {}
+    with_s1 = any(s1.values())
+    for name in ("S2", "S1+S2") if with_s1 else ("S2",):
+        found, lights = [], {}
+        for pk, s in series.items():
+            pid, crop = parcels[pk]
+            a = services.assess(s, crop, dataset.year, book, s1[pk] if name == "S1+S2" else ())
+            found += [Detected(pid, e.kind, e.main, e.score, e.confidence) for e in a.events]
+            lights[pid] = a.light.light
+        variants[name] = (found, lights, found)
+    return variants
 
 
-def report(truths: list[dict[str, Any]], worlds: list[tuple[list, dict, list]]) -> None:
+def report(
+    truths: list[dict[str, Any]], worlds: list[tuple[list, dict, list]], variant: str
+) -> None:
     from bench import markers_eval as me
 
     truth: dict[str, Any] = {"parcels": {}}
@@ -125,7 +145,7 @@ def report(truths: list[dict[str, Any]], worlds: list[tuple[list, dict, list]]) 
         raw += [me.Detected(f"w{i}:{d.pid}", d.kind, d.day, d.score, d.confidence) for d in r]
         lights.update({f"w{i}:{p}": v for p, v in li.items()})
     pids = set(truth["parcels"])
-    print(f"\n{len(pids)} parcel-seasons, S2 only")
+    print(f"\n{len(pids)} parcel-seasons, {variant}")
     print("| event | true | found | P/R/F1 +-3 d | P/R/F1 +-6 d | P/R/F1 +-10 d | MAE (d, +-10) |")
     print("|---|---|---|---|---|---|---|")
     for kind, row in me.scores(truth, found, pids).items():
@@ -162,6 +182,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--archive", type=Path, action="append", required=True)
     parser.add_argument("--calibrate", action="store_true", help="print the raw-score bins")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="one archive: use the world already loaded in the database",
+    )
+    parser.add_argument("--rounds", type=int, default=10, help="extract_markers runs timed")
     args = parser.parse_args()
     work = Path("/tmp/cbmweb-bench-markers")
     work.mkdir(exist_ok=True)
@@ -173,8 +199,8 @@ def main() -> None:
     rates = []
     for archive in args.archive:
         print(f"{archive}:", flush=True)
-        dataset = load_world(archive)
-        timing = run_markers(dataset)
+        dataset = (loaded(archive) if args.reuse else None) or load_world(archive)
+        timing = run_markers(dataset, args.rounds)
         alone = detector_only(dataset)
         rates.append((timing, alone))
         print(f"  extract_markers from the store: {timing['parcels']} parcel-seasons in "
@@ -185,7 +211,11 @@ def main() -> None:
               flush=True)  # fmt: skip
         truths.append(json.loads((archive / "truth.json").read_text()))
         worlds.append(collect(dataset))
-    report(truths, worlds)
+    for variant in ("S2", "S1+S2"):
+        if all(variant in w for w in worlds):
+            report(truths, [w[variant] for w in worlds], variant)
+        else:
+            print(f"\n{variant}: no Sentinel-1 observations in the store (markers.s1_input)")
 
 
 if __name__ == "__main__":

@@ -102,11 +102,13 @@ class JobStatus(models.TextChoices):
 
 
 class JobKind(models.TextChoices):
-    """What a job's units make: raw chips, composites, or signature rows (chips.work)."""
+    """What a job's units make: raw chips, composites, signature rows, or a dataset's
+    markers and lights (markers.work) (chips.work)."""
 
     RAW = "raw", "raw chips"
     COMPOSITE = "composite", "composites"
     SIGNATURES = "signatures", "signatures"
+    MARKERS = "markers", "markers"
 
 
 class ChipJob(models.Model):

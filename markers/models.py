@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -32,13 +33,17 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, practices: Sequence[Practice] | None = None) -> str:
         """The version stored with each light: the name, the version and a hash of every
-        rule, so an edit in the admin that forgets the version still counts as new rules."""
+        rule, so an edit in the admin that forgets the version still counts as new rules.
+        `practices`: this set's, by name, their rules prefetched (read here otherwise)."""
+        if practices is None:
+            practices = list(self.practices.order_by("name").prefetch_related("rules"))
         content = [
-            (p.name, sorted(p.crop_codes), [r.as_tuple() for r in p.rules.order_by("pk")])
-            for p in self.practices.order_by("name").prefetch_related("rules")
-        ]
+            (p.name, sorted(p.crop_codes),
+             [r.as_tuple() for r in sorted(p.rules.all(), key=lambda r: r.pk)])
+            for p in practices
+        ]  # fmt: skip
         digest = hashlib.sha256(json.dumps(content).encode()).hexdigest()[:8]
         return f"{self.version}#{digest}"
 

@@ -50,7 +50,8 @@ def rulebook(dataset: ParcelDataset) -> Rulebook:
     if ruleset is None:
         return Rulebook("", {})
     by_crop: dict[str, tuple[str, list[Rule]]] = {}
-    for practice in ruleset.practices.prefetch_related("rules"):
+    practices = list(ruleset.practices.order_by("name").prefetch_related("rules"))
+    for practice in practices:
         rules = [
             Rule(
                 kind=r.kind,
@@ -64,7 +65,7 @@ def rulebook(dataset: ParcelDataset) -> Rulebook:
         ]
         for code in practice.crop_codes:
             by_crop[str(code)] = (practice.name, rules)
-    return Rulebook(ruleset.fingerprint(), by_crop)
+    return Rulebook(ruleset.fingerprint(practices), by_crop)
 
 
 @transaction.atomic

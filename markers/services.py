@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
-from markers import store
-from markers.detect import VERSION, lights, s2
-from markers.detect.series import S2Series
+from markers import recording, s1_input, store
+from markers.detect import VERSION, fuse, lights, s2
+from markers.detect import s1 as s1_detect
+from markers.detect.series import S1Obs, S1Orbit, S2Series, s1_orbits
 from markers.models import MarkerEvent, TrafficLight
 from markers.rules import Rulebook, rulebook
 from parcels.models import Parcel, ParcelDataset
@@ -30,6 +30,7 @@ class Assessment:
     practice: str
     cleaned: s2.Cleaned
     series: S2Series
+    s1: list[S1Orbit] = field(default_factory=list)
 
 
 def season_of(series: S2Series, year: int) -> tuple[int, int]:
@@ -41,39 +42,37 @@ def season_of(series: S2Series, year: int) -> tuple[int, int]:
     return start.toordinal(), end.toordinal()
 
 
-def assess(series: S2Series, crop_code: str, year: int, book: Rulebook) -> Assessment:
+def assess(
+    series: S2Series, crop_code: str, year: int, book: Rulebook, s1: Sequence[S1Obs] = ()
+) -> Assessment:
+    """One parcel-season: S2 events, fused with S1's where the parcel has S1 observations
+    (markers.detect.fuse), and the light. The light's observed dates are S2's valid ones
+    and, with S1, the coherence dates too (a cut shows in coherence under cloud)."""
     events, cleaned = s2.detect(series, settings.MARKERS_MIN_CLEAR)
     practice, rules = book.practice(crop_code)
     valid_days = series.days[cleaned.kept] if len(cleaned.kept) else np.zeros(0, np.int64)
-    light = lights.evaluate(rules, events, valid_days, year, season_of(series, year))
-    return Assessment(events, light, practice, cleaned, series)
+    orbits = s1_orbits(s1) if s1 else []
+    observed = valid_days
+    if orbits:
+        events = fuse.fuse(events, s1_detect.detect(orbits), valid_days.tolist())
+        coherent = [o.days[np.isfinite(o.coh)] for o in orbits]
+        observed = np.union1d(valid_days, np.concatenate(coherent)).astype(np.int64)
+    light = lights.evaluate(rules, events, observed, year, season_of(series, year))
+    return Assessment(events, light, practice, cleaned, series, orbits)
 
 
-def _rows(parcel_id: int, year: int, a: Assessment) -> tuple[list[MarkerEvent], TrafficLight]:
+def _rows(parcel_id: int, year: int, a: Assessment, rules: str) -> tuple[
+        list[recording.EventRow], recording.LightRow]:  # fmt: skip
     day = dt.date.fromordinal
-    events = [
-        MarkerEvent(
-            parcel_id=parcel_id,
-            year=year,
-            marker=e.kind,
-            marker_type=e.sensors,
-            date_start=day(e.start),
-            date_main=day(e.main),
-            date_end=day(e.end),
-            value_1=e.before,
-            value_2=e.after,
-            value_3=round(e.change, 4),
-            signal=e.signal,
-            confidence=e.confidence,
-            observations=e.observations,
-            detector=VERSION,
-        )  # fmt: skip
+    events: list[recording.EventRow] = [
+        (parcel_id, year, e.kind, e.sensors, day(e.start), day(e.main), day(e.end), e.before,
+         e.after, round(e.change, 4), e.signal, e.confidence, e.observations, VERSION)
         for e in a.events
-    ]
-    light = TrafficLight(
-        parcel_id=parcel_id, year=year, practice=a.practice, light=a.light.light,
-        reason_code=a.light.code, reason=a.light.reason, observability=a.light.observability,
-        clear_observations=a.light.clear_observations, events=len(a.events), detector=VERSION,
+    ]  # fmt: skip
+    lt = a.light
+    light: recording.LightRow = (
+        parcel_id, year, a.practice, lt.light, lt.code, lt.reason, lt.observability,
+        lt.clear_observations, len(a.events), VERSION, rules,
     )  # fmt: skip
     return events, light
 
@@ -81,24 +80,13 @@ def _rows(parcel_id: int, year: int, a: Assessment) -> tuple[list[MarkerEvent], 
 def record(year: int, results: dict[int, Assessment], rules_version: str) -> None:
     """Replace the parcels' events and lights for the season (one transaction: a parcel is
     either wholly recomputed or left as it was)."""
-    events: list[MarkerEvent] = []
-    light_rows: list[TrafficLight] = []
+    events: list[recording.EventRow] = []
+    light_rows: list[recording.LightRow] = []
     for pid, a in results.items():
-        ev, light = _rows(pid, year, a)
-        light.rules = rules_version
+        ev, light = _rows(pid, year, a, rules_version)
         events += ev
         light_rows.append(light)
-    with transaction.atomic():
-        MarkerEvent.objects.filter(parcel_id__in=list(results), year=year).delete()
-        MarkerEvent.objects.bulk_create(events, batch_size=5000)
-        TrafficLight.objects.bulk_create(
-            light_rows,
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["parcel", "year"],
-            update_fields=["practice", "light", "reason_code", "reason", "observability",
-                           "clear_observations", "events", "detector", "rules", "computed_at"],
-        )  # fmt: skip
+    recording.replace(year, list(results), events, light_rows)
 
 
 def process_batch(dataset_id: int, parcel_ids: Sequence[int]) -> int:
@@ -110,7 +98,9 @@ def process_batch(dataset_id: int, parcel_ids: Sequence[int]) -> int:
     scenes = store.season_scenes(dataset.year)
     crops = dict(Parcel.objects.filter(pk__in=list(parcel_ids)).values_list("pk", "crop_code"))
     series = store.batch_series([p for p in parcel_ids if p in crops], scenes)
-    results = {pid: assess(s, crops[pid], dataset.year, book) for pid, s in series.items()}
+    s1 = s1_input.read_parcels(list(series), *store.season_window(dataset.year))
+    results = {pid: assess(s, crops[pid], dataset.year, book, s1.get(pid, ()))
+               for pid, s in series.items()}  # fmt: skip
     record(dataset.year, results, book.fingerprint)
     return len(results)
 
@@ -132,7 +122,8 @@ def parcel_markers(
     light = TrafficLight.objects.filter(parcel=parcel, year=year).first()
     a = None
     if with_series or not current(light, book):
-        a = assess(store.parcel_series(parcel, year), parcel.crop_code, year, book)
+        s1 = s1_input.read_parcels([parcel.pk], *store.season_window(year))[parcel.pk]
+        a = assess(store.parcel_series(parcel, year), parcel.crop_code, year, book, s1)
         if not current(light, book):
             record(year, {parcel.pk: a}, book.fingerprint)
             light = TrafficLight.objects.get(parcel=parcel, year=year)

@@ -109,26 +109,35 @@ def batch_series(parcel_ids: Sequence[int], scenes: dict[int, int]) -> dict[int,
 
 
 # The best scene per parcel and acquisition (most valid SCL pixels, then the lower id, as
-# the row-by-row path), its clear share from the histogram, and the four band means.
+# the row-by-row path), its four band means pivoted and its clear share from the SCL
+# histogram. The histogram is carried through the grouping as a value, not grouped by
+# (comparing jsonb in a sort key cost half the query), and read once per acquisition.
 _BATCH_SQL = """
 WITH best AS (
-    SELECT DISTINCT ON (parcel_id, sensing_time) parcel_id, sensing_time, scene_id, hist
+    SELECT DISTINCT ON (parcel_id, sensing_time) parcel_id, sensing_time, scene_id
     FROM {table}
     WHERE parcel_id = ANY(%(parcels)s) AND scene_id = ANY(%(scenes)s) AND band = 'SCL'
       AND count > 0
     ORDER BY parcel_id, sensing_time, count DESC, scene_id
+), pivot AS (
+    SELECT b.parcel_id, b.sensing_time, b.scene_id,
+        (array_agg(s.hist) FILTER (WHERE s.band = 'SCL'))[1] AS hist,
+        max(s.mean) FILTER (WHERE s.band = 'B02') AS b02,
+        max(s.mean) FILTER (WHERE s.band = 'B04') AS b04,
+        max(s.mean) FILTER (WHERE s.band = 'B08') AS b08,
+        max(s.mean) FILTER (WHERE s.band = 'B11') AS b11
+    FROM best b
+    JOIN {table} s ON s.parcel_id = b.parcel_id AND s.scene_id = b.scene_id
+        AND s.band IN ('B02', 'B04', 'B08', 'B11', 'SCL') AND s.count > 0
+    GROUP BY b.parcel_id, b.sensing_time, b.scene_id
 )
-SELECT b.parcel_id, b.sensing_time::date, b.scene_id,
+SELECT p.parcel_id, p.sensing_time::date, p.scene_id,
     (SELECT 100.0 * coalesce(sum(v::bigint) FILTER (WHERE k::int = ANY(%(clear)s)), 0)
             / nullif(sum(v::bigint), 0)
-       FROM jsonb_each_text(b.hist) AS h(k, v)),
-    max(s.mean) FILTER (WHERE s.band = 'B02'), max(s.mean) FILTER (WHERE s.band = 'B04'),
-    max(s.mean) FILTER (WHERE s.band = 'B08'), max(s.mean) FILTER (WHERE s.band = 'B11')
-FROM best b
-JOIN {table} s ON s.parcel_id = b.parcel_id AND s.scene_id = b.scene_id
-    AND s.band IN ('B02', 'B04', 'B08', 'B11') AND s.count > 0
-GROUP BY b.parcel_id, b.sensing_time, b.scene_id, b.hist
-ORDER BY b.parcel_id, b.sensing_time
+       FROM jsonb_each_text(p.hist) AS h(k, v)),
+    p.b02, p.b04, p.b08, p.b11
+FROM pivot p
+ORDER BY p.parcel_id, p.sensing_time
 """
 
 

@@ -6,11 +6,16 @@ this process's tasks to their broker.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 from kombu import pools as kombu_pools
@@ -111,3 +116,26 @@ class Broker:
                 broker_url=self.url, task_always_eager=False, task_default_queue=self.queue
             )
         self._reset()
+
+
+@contextmanager
+def workers_on_queue(
+    *, broker: str, prefix: str, folders: Any, unblock: Callable[[], AbstractContextManager[Any]],
+    count: int = 2,
+) -> Iterator[tuple[list[Worker], Broker]]:  # fmt: skip
+    """`count` workers on a queue of their own with a chip store of their own (`folders`:
+    pytest's tmp_path_factory; `unblock`: pytest-django's django_db_blocker.unblock, the
+    start reads the test database's settings), and the switch to send them tasks; all
+    stopped and removed after."""
+    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    store = folders.mktemp(f"{prefix}-store")
+    with unblock():
+        started = start_workers(broker=broker, count=count, queue=queue, store=store,
+                                folder=folders.mktemp(f"{prefix}-logs"))  # fmt: skip
+    switch = Broker(broker, queue)
+    try:
+        yield started, switch
+    finally:
+        switch.use(eager=True)
+        stop_workers(started)
+        shutil.rmtree(store, ignore_errors=True)

@@ -8,9 +8,7 @@ reads the store alone and opens no file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -171,16 +169,6 @@ def time_series(parcel: Parcel, req: SeriesRequest) -> dict[str, list[Any]]:
             if "reference" in answer:
                 answer["reference"].append(scene.product_id)
     return answer
-
-
-def as_csv(answer: dict[str, list[Any]]) -> str:
-    """The same table as CSV, header row first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    names = list(answer)
-    writer.writerow(names)
-    writer.writerows(zip(*(answer[n] for n in names), strict=True))
-    return out.getvalue()
 
 
 def csv_name(*, aoi: str, year: int, ptype: str, pid: str, tstype: str) -> str:

@@ -3,8 +3,6 @@ after the AOI check (parcels.selectors), the series (chips.signatures.series), J
 
 from __future__ import annotations
 
-import re
-
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -13,10 +11,9 @@ from rest_framework.views import APIView
 
 from chips.signatures import series
 from chips.web import timeseries_serializers as s
+from common import tables
 from common.schema import error_responses
 from parcels.selectors import parcel_get
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @extend_schema(
@@ -37,11 +34,7 @@ class ParcelTimeSeries(APIView):
         key = values["dataset"]
         parcel = parcel_get(user=request.user, key=key, pid=values["pid"])
         answer = series.time_series(parcel, s.ParcelTimeSeriesQuery.series(values))
-        if values["tsformat"] != "csv":
-            return Response(answer)
         name = series.csv_name(
             aoi=key.aoi, year=key.year, ptype=key.ptype, pid=values["pid"], tstype=values["tstype"]
         )
-        response = HttpResponse(series.as_csv(answer), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{_UNSAFE.sub("_", name)}"'
-        return response
+        return tables.answer(answer, values["tsformat"], name)

@@ -8,6 +8,8 @@ labelled real set recalibrates it (docs/markers.md)."""
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 # Raw-score bin centres and, per kind, the observed precision there.
@@ -24,6 +26,21 @@ TABLE: dict[str, tuple[float, ...]] = {
 }
 
 
+# Kept non-decreasing once, here (confidence runs for every event of every parcel).
+_MONOTONE = {kind: np.maximum.accumulate(np.array(row, dtype=float)).tolist()
+             for kind, row in TABLE.items()}  # fmt: skip
+
+
 def confidence(kind: str, score: float) -> float:
-    table = np.maximum.accumulate(np.array(TABLE.get(kind, CENTRES), dtype=float))
-    return float(round(np.interp(score, CENTRES, table), 3))
+    """np.interp over the bin centres (flat beyond the ends), in plain Python: one event."""
+    table = _MONOTONE.get(kind, list(CENTRES))
+    if score <= CENTRES[0]:
+        value = table[0]
+    elif score >= CENTRES[-1]:
+        value = table[-1]
+    else:
+        i = bisect.bisect_right(CENTRES, score) - 1
+        x0, x1 = CENTRES[i], CENTRES[i + 1]
+        slope = (table[i + 1] - table[i]) / (x1 - x0)  # numpy's order: the same rounding
+        value = slope * (score - x0) + table[i]
+    return float(round(np.float64(value), 3))  # numpy's rounding, as ever (half to even)

@@ -56,7 +56,7 @@ class Rule:
 class Light:
     light: str  # green | yellow | red
     code: str  # met | expected_missing | forbidden_found | too_few_clear | long_gap |
-    # low_confidence | no_rule | no_observations
+    # low_confidence | uncertain_date | no_rule | no_observations
     reason: str
     observability: float
     clear_observations: int
@@ -106,10 +106,20 @@ def evaluate(
         sure = [e for e in found if e.confidence >= rule.confidence]
         text = rule.describe(year)
         if rule.kind == FORBIDDEN:
-            if sure:
-                when = dt.date.fromordinal(sure[0].main).isoformat()
+            # Red only for an event surely inside the window: its whole bracket (it
+            # happened after `start`, by `end`); one whose bracket straddles the window's
+            # edge may have happened outside it (a long gap across the date the rule names).
+            inside = [e for e in sure if e.start >= a - 1 and e.end <= b]
+            if inside:
+                when = dt.date.fromordinal(inside[0].main).isoformat()
                 return Light("red", "forbidden_found", f"{text}: {rule.event} found on {when} "
-                             f"(confidence {sure[0].confidence:.2f})", obs, n_clear)  # fmt: skip
+                             f"(confidence {inside[0].confidence:.2f})", obs, n_clear)  # fmt: skip
+            if sure:
+                e = sure[0]
+                span = " and ".join(dt.date.fromordinal(d).isoformat() for d in (e.start, e.end))
+                undecided.append(("uncertain_date", f"{text}: a {rule.event} between {span}, "
+                                  "maybe outside the window"))  # fmt: skip
+                continue
             if found:
                 undecided.append(("low_confidence", f"{text}: a possible {rule.event} below "
                                   f"confidence {rule.confidence:.2f}"))  # fmt: skip

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,21 +49,61 @@ class S2Series:
         return cls(z, z, z, z, z, z)
 
 
+@dataclass(frozen=True)
+class S1Obs:
+    """One Sentinel-1 acquisition of a parcel on one orbit, as the detector reads it: the
+    parcel's mean backscatter (gamma0, linear power: averaged in power, then turned to dB
+    here) and the 6-day (12-day where one satellite flew) coherence of the pair ending on
+    `date`. Any of the four may be missing (a backscatter-only or coherence-only day)."""
+
+    date: dt.date
+    orbit: str  # direction and relative orbit, e.g. "ASC-88": series never mix two
+    vv_bs: float | None = None
+    vh_bs: float | None = None
+    vv_coh: float | None = None
+    vh_coh: float | None = None
+
+
 @dataclass
 class S1Orbit:
-    """One relative orbit's Sentinel-1 series of a parcel (never mixed with another orbit:
-    the viewing geometry changes backscatter by decibels)."""
+    """One orbit's series of a parcel, in time order (never mixed with another orbit: the
+    incidence angle changes backscatter by a dB or two)."""
 
-    orbit: int
-    days: np.ndarray
-    vh: np.ndarray  # backscatter, dB (NaN where absent)
-    coh_vv: np.ndarray  # 6-day coherence 0..1 of the pair ending that day (NaN where absent)
+    orbit: str
+    days: np.ndarray  # int ordinals, ascending
+    vv: np.ndarray  # backscatter dB (NaN where absent)
+    vh: np.ndarray  # backscatter dB (NaN where absent)
+    coh: np.ndarray  # coherence 0..1 of the pair ending that day, VV (VH where VV lacks)
 
 
-@dataclass
-class ParcelSeries:
-    s2: S2Series
-    s1: list[S1Orbit] = field(default_factory=list)
+def _db(linear: float | None) -> float:
+    # A mean of zero or below is no backscatter (the CbM client drops such rows too).
+    return 10.0 * math.log10(linear) if linear is not None and linear > 0 else math.nan
+
+
+def _coh(value: float | None) -> float:
+    return float(value) if value is not None and 0.0 <= value <= 1.0 else math.nan
+
+
+def s1_orbits(observations: Iterable[S1Obs]) -> list[S1Orbit]:
+    """The observations split per orbit, each in time order (one row per day and orbit:
+    a second one of the same day fills what the first lacks). VV coherence first: it is
+    the one the mowing literature reads (Tamm et al. 2016; Sen4CAP L4B); VH's is noisier."""
+    per: dict[str, dict[int, list[float]]] = {}
+    for o in observations:
+        row = per.setdefault(o.orbit, {}).setdefault(o.date.toordinal(), [math.nan] * 4)
+        vh_coh = _coh(o.vh_coh)
+        vv_coh = _coh(o.vv_coh)
+        values = (_db(o.vv_bs), _db(o.vh_bs), vv_coh if vv_coh == vv_coh else vh_coh)
+        for i, v in enumerate(values):
+            if row[i] != row[i] and v == v:  # NaN: not yet known
+                row[i] = v
+    out = []
+    for orbit, rows in sorted(per.items()):
+        days = sorted(rows)
+        arr = np.array([rows[d][:3] for d in days], dtype=float).reshape(-1, 3)
+        out.append(S1Orbit(orbit, np.array(days, dtype=np.int64), arr[:, 0], arr[:, 1], arr[:, 2]))
+    return out
 
 
 def day(ordinal: int | float) -> dt.date:

@@ -107,3 +107,19 @@ def test_a_long_gap_hides_the_change() -> None:
     days = [day(5, 1), day(5, 6), day(6, 25), day(6, 30)]
     events, _ = s2.detect(series(days, [0.82, 0.82, 0.55, 0.6]))
     assert not kinds(events, "mowing")
+
+
+def test_a_cut_that_regrows_fast_stands_when_swir_brightens() -> None:
+    # A cut seen once (NDVI 0.53, the sward drier and soil showing: SWIR-1 up 20 %), the
+    # date before it a little hazy (0.74), the sward back to 0.69 a week later: a rebound
+    # of 76 % of the drop in 7 days, which the artefact test alone reads as cloud.
+    days = [day(5, 9), day(5, 14), day(5, 16), day(5, 24), day(5, 31), day(6, 3), day(6, 8)]
+    ndvi = [0.82, 0.82, 0.744, 0.534, 0.694, 0.72, 0.75]
+    swir = [0.21, 0.21, 0.217, 0.26, 0.238, 0.232, 0.225]
+    events, cleaned = s2.detect(series(days, ndvi, swir=swir))
+    [mowing] = kinds(events, "mowing")
+    assert (mowing.start, mowing.end) == (day(5, 16), day(5, 24)) and not len(cleaned.artefacts)
+    # The same dip with SWIR-1 darker (undetected shadow): set aside, no event.
+    shadow = [0.21, 0.21, 0.217, 0.16, 0.238, 0.232, 0.225]
+    events, cleaned = s2.detect(series(days, ndvi, swir=shadow))
+    assert not kinds(events, "mowing") and list(cleaned.artefacts) == [3]

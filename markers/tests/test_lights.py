@@ -71,3 +71,17 @@ def test_observability_counts_the_ten_day_periods_seen() -> None:
     days = np.array([d for d in EVERY_5_DAYS if d < day(7, 1)])
     light = evaluate([MOW], [], days, YEAR, SEASON)
     assert 0.45 < light.observability < 0.55
+
+
+def test_a_forbidden_event_whose_bracket_straddles_the_window_is_undecided() -> None:
+    # Ploughed somewhere between 2 and 22 August (clouds in between): the middle falls
+    # before 15 August, but the ploughing may as well have come after the rule's window.
+    until_mid_august = Rule(FORBIDDEN, "ploughing", (4, 1), (8, 14), confidence=0.5)
+    late = Event("ploughing", day(8, 2), day(8, 12), day(8, 22), 0.3, 0.2, "B11", 30, 0.9, 0.9)
+    light = evaluate([until_mid_august], [late], EVERY_5_DAYS, YEAR, SEASON)
+    assert (light.light, light.code) == ("yellow", "uncertain_date")
+    assert "2024-08-02 and 2024-08-22" in light.reason
+    # The same ploughing bracketed within the window: red.
+    early = Event("ploughing", day(8, 2), day(8, 7), day(8, 12), 0.3, 0.2, "B11", 30, 0.9, 0.9)
+    light = evaluate([until_mid_august], [early], EVERY_5_DAYS, YEAR, SEASON)
+    assert (light.light, light.code) == ("red", "forbidden_found")

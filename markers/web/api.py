@@ -5,9 +5,6 @@ CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from typing import Any
 
 from django.http import HttpResponse
@@ -16,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import tables
 from common.schema import error_responses
 from markers import services
 from markers.models import MarkerEvent, TrafficLight
@@ -28,7 +26,6 @@ MARKER_COLUMNS = ("foi_id", "marker", "marker_type", "date_start", "date_main", 
                   "confidence", "observations", "signal", "detector")  # fmt: skip
 LIGHT_COLUMNS = ("pid", "cropname", "practice", "light", "reason", "observability",
                  "clear_observations", "events", "detector", "rules")  # fmt: skip
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def marker_row(e: MarkerEvent, pid: str, practice: str) -> tuple[Any, ...]:
@@ -46,15 +43,9 @@ def light_row(t: TrafficLight, pid: str, cropname: str) -> tuple[Any, ...]:
 def answer(
     names: tuple[str, ...], rows: list[tuple[Any, ...]], tsformat: str, filename: str
 ) -> Response | HttpResponse:
-    if tsformat != "csv":
-        return Response({n: [r[i] for r in rows] for i, n in enumerate(names)})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(names)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_UNSAFE.sub("_", filename)}"'
-    return response
+    """The rows as columns (common.tables: JSON, or CSV with tsformat=csv)."""
+    return tables.answer({n: [r[i] for r in rows] for i, n in enumerate(names)}, tsformat,
+                         filename)  # fmt: skip
 
 
 def _stem(key: DatasetKey) -> str:

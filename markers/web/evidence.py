@@ -1,36 +1,57 @@
-"""GET /query/parcelEvidence: one parcel's evidence page, printable: its declaration, the
-light with its reason, the season plot with the events marked, and per event the
-acquisitions that bracket it (the last valid one before, the first after) with links to
-their chips. Errors as the composite pages answer them (HTML to browsers, JSON else)."""
+"""GET /query/parcelEvidence: one parcel's evidence page, printable (format=pdf: the same
+as a PDF): its declaration, the light with its reason, the season plot with the events
+marked (and S1 coherence where there is S1), and per event the chips of the acquisitions
+that bracket it (the last valid one before, the first after: chipsByParcelID's composites,
+made through its flow) with links to their chipsByParcelID pages. Errors as the composite
+pages answer them (HTML to browsers, JSON else)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
-from chips.web.pages import CompositePage
+from chips.web.pages import PAGE_RENDERERS, CompositePage
 from common.schema import error_responses
 from markers import services
 from markers.detect import VERSION
-from markers.web import evidence_plot
+from markers.web import evidence_chips, evidence_pdf, evidence_plot
 from markers.web import serializers as s
 from parcels.selectors import parcel_get
+
+
+class PdfRenderer(BaseRenderer):
+    """format=pdf is one the page offers (the view answers the bytes itself)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: Mapping[str, Any] | None = None) -> Any:  # fmt: skip
+        return data
 
 
 @extend_schema(
     parameters=[s.EvidenceQuery],
     responses={
         (200, "text/html"): OpenApiResponse(str, description="the evidence page"),
+        (200, "application/pdf"): OpenApiResponse(bytes, description="format=pdf"),
         **error_responses(400, 401, 403, 404, 429, 503, html=True),
     },
 )
 class ParcelEvidence(CompositePage):
     """GET parcelEvidence: why a parcel has its light."""
+
+    renderer_classes = [*PAGE_RENDERERS, PdfRenderer]
 
     def get(self, request: Request) -> HttpResponse:
         q = s.EvidenceQuery.validated(request.query_params)
@@ -46,11 +67,20 @@ class ParcelEvidence(CompositePage):
         def chips(day: object) -> str:
             return f"{chip_page}?{urlencode({**base, 'start_date': day, 'end_date': day})}"
 
+        shown, note = evidence_chips.bracket_chips(
+            request, parcel, {d for e in events for d in (e.date_start, e.date_end)}
+        )
         rows = [
             {
                 "event": e,
                 "before": chips(e.date_start),
                 "after": chips(e.date_end),
+                "chip_before": shown.get(e.date_start.isoformat()),
+                "chip_after": shown.get(e.date_end.isoformat()),
+                "chips": [
+                    (e.date_start, chips(e.date_start), shown.get(e.date_start.isoformat())),
+                    (e.date_end, chips(e.date_end), shown.get(e.date_end.isoformat())),
+                ],
                 "duration": (e.date_end - e.date_start).days,
             }  # fmt: skip
             for e in events
@@ -60,9 +90,15 @@ class ParcelEvidence(CompositePage):
             "dataset": parcel.dataset,
             "light": light,
             "events": rows,
-            "plot": evidence_plot.plot(a.series, a.cleaned.kept, a.cleaned.artefacts, events),
+            "plot": evidence_plot.plot(a.series, a.cleaned.kept, a.cleaned.artefacts, events, a.s1),
+            "chips_note": note,
             "detector": VERSION,
             "season_chips": f"{chip_page}?{urlencode(base)}",
             "markers_url": f"{reverse('markers')}?{urlencode(base)}",
         }
+        if q["format"] == "pdf":
+            answer = HttpResponse(evidence_pdf.render(context), content_type="application/pdf")
+            answer["Content-Disposition"] = f'inline; filename="evidence-{parcel.pk}.pdf"'
+            return answer
+        context["pdf_url"] = f"{reverse('parcel-evidence')}?{urlencode({**base, 'format': 'pdf'})}"
         return render(request, "markers/evidence.html", context)

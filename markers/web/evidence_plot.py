@@ -6,12 +6,13 @@ template draws (no outside resource)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from markers.detect.series import S2Series
+from markers.detect.series import S1Orbit, S2Series
 from markers.models import MarkerEvent
 
 WIDTH, HEIGHT = 720, 220
@@ -36,8 +37,9 @@ class Axis:
 
 
 def plot(
-    series: S2Series, kept: np.ndarray, artefacts: np.ndarray, events: list[MarkerEvent]
-) -> dict[str, Any]:
+    series: S2Series, kept: np.ndarray, artefacts: np.ndarray, events: list[MarkerEvent],
+    s1: Sequence[S1Orbit] = (),
+) -> dict[str, Any]:  # fmt: skip
     if len(series):
         t0, t1 = int(series.days.min()) - 3, int(series.days.max()) + 3
     else:
@@ -76,6 +78,13 @@ def plot(
         row = (row + 1) % 2 if m["x"] - last_x < 50 else 0
         m["label_y"] = TOP - 6 - 9 * row
         last_x = m["x"]
+    # Sentinel-1 coherence (0..1, on the NDVI axis), one line per orbit: never joined.
+    coherence = [
+        {"orbit": o.orbit, "line": " ".join(
+            f"{ax.x(d)},{ax.y(c)}" for d, c in zip(o.days.tolist(), o.coh.tolist(), strict=True)
+            if c == c and t0 <= d <= t1)}
+        for o in s1
+    ]  # fmt: skip
     months = []
     d = dt.date.fromordinal(t0).replace(day=1)
     while d.toordinal() <= t1:
@@ -86,5 +95,5 @@ def plot(
     return {
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP,
         "bottom": HEIGHT - BOTTOM, "points": points, "line": line, "marks": marks,
-        "months": months, "ticks": ticks,
+        "months": months, "ticks": ticks, "coherence": [c for c in coherence if c["line"]],
     }  # fmt: skip

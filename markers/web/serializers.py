@@ -81,8 +81,8 @@ class TrafficLightsQuery(DatasetParams):
 class EvidenceQuery(ParcelParams):
     """parcelEvidence: one parcel's evidence page."""
 
-    # html only: the page is laid out for print (PDF: print it from the browser).
-    format = WordParam(choices=("html",), default="html", help_text="html (printable)")
+    format = WordParam(choices=("html", "pdf"), default="html",
+                       help_text="html (printable) or pdf (the same content)")  # fmt: skip
 
 
 def _list(child: serializers.Field, text: str = "") -> serializers.ListField:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
@@ -26,7 +24,7 @@ from django.test import Client
 from chips.models import ChipJob, JobKind, JobStatus, Scene, Signature, SignatureExtraction
 from chips.tests.test_workers import big_jp2_scenes
 from testing.auth import BasicAuth
-from testing.workers import Broker, Worker, start_workers, stop_workers
+from testing.workers import Broker, Worker, workers_on_queue
 
 BROKER = os.environ.get("TEST_BROKER_URL", "")
 pytestmark = [
@@ -42,18 +40,9 @@ SCENE_TASK = re.compile(r"signatures: dataset \d+ scene (\d+) started")
 def workers(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[list[Worker], Broker]]:
-    queue = f"sig-test-{uuid.uuid4().hex[:8]}"
-    store = tmp_path_factory.mktemp("sig-store")
-    with django_db_blocker.unblock():
-        started = start_workers(broker=BROKER, count=2, queue=queue, store=store,
-                                folder=tmp_path_factory.mktemp("sig-logs"))  # fmt: skip
-    broker = Broker(BROKER, queue)
-    try:
-        yield started, broker
-    finally:
-        broker.use(eager=True)
-        stop_workers(started)
-        shutil.rmtree(store, ignore_errors=True)
+    with workers_on_queue(broker=BROKER, prefix="sig-test", folders=tmp_path_factory,
+                          unblock=django_db_blocker.unblock) as started:  # fmt: skip
+        yield started
 
 
 @pytest.fixture
