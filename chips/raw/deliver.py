@@ -212,11 +212,12 @@ def _start(
         owner=dispatch.owner(),
     )
     if created:
-        per_scene: dict[int, list[ChipSpec]] = {}
+        per_scene: dict[tuple[int, bool], list[ChipSpec]] = {}
         for item in missing:
-            per_scene.setdefault(item.scene.pk, []).append(item.spec)
+            per_scene.setdefault((item.scene.pk, item.spec.sar), []).append(item.spec)
         units = [
-            SceneWork(pk, tuple(specs)).unit(refresh=refresh) for pk, specs in per_scene.items()
+            SceneWork(pk, tuple(specs), sar).unit(refresh=refresh)
+            for (pk, sar), specs in per_scene.items()
         ]
         dispatch.submit(job, units, background=background)
     return job, created
