@@ -34,11 +34,21 @@ def signature(parcel_id: int, scene: SarScene, stats: BandStats) -> SarSignature
                         p75=stats.p75, max=stats.max)  # fmt: skip
 
 
-def parcel_stats(parcel: Parcel, scene: SarScene, polarisations: Sequence[str]) -> list[BandStats]:
-    """The parcel's statistics on each polarisation asked (ChipError if unreadable)."""
+ParcelWork = tuple[dict[str, sar.SarBand], shapely.Geometry]
+
+
+def parcel_work(parcel: Parcel, scene: SarScene, polarisations: Sequence[str]) -> ParcelWork:
+    """What computing a parcel's rows on a product reads: its files and the parcel in the
+    product's CRS (looked up here, in the caller's thread: the raster work may run in
+    others, which then touch no database)."""
     native = shapely.from_wkb(bytes(parcel.geom_native))
     polygon = in_crs(native, int(parcel.dataset.srid), scene.epsg)
-    files = sar_files(scene, polarisations)
+    return sar_files(scene, polarisations), polygon
+
+
+def parcel_stats(work: ParcelWork) -> list[BandStats]:
+    """The parcel's statistics on each polarisation (ChipError if a file is unreadable)."""
+    files, polygon = work
     return [sar.band_stats(pol, band, polygon) for pol, band in sorted(files.items())]
 
 

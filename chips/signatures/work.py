@@ -139,15 +139,16 @@ def _sar_parcel_products(units: Sequence[Unit]) -> Reported:
     parcels = Parcel.objects.select_related("dataset").in_bulk({u.payload["parcel"] for u in units})
     scenes = SarScene.objects.in_bulk([u.payload["sar_scene"] for u in units])
 
-    def stats(u: Unit) -> list[BandStats] | ChipError:
+    def stats(work: sar_compute.ParcelWork) -> list[BandStats] | ChipError:
         try:
-            parcel, scene = parcels[u.payload["parcel"]], scenes[u.payload["sar_scene"]]
-            return sar_compute.parcel_stats(parcel, scene, u.payload["bands"])
+            return sar_compute.parcel_stats(work)
         except ChipError as exc:
             return exc
 
+    works = [sar_compute.parcel_work(parcels[u.payload["parcel"]], scenes[u.payload["sar_scene"]],
+                                     u.payload["bands"]) for u in units]  # fmt: skip
     with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(units)))) as pool:
-        results = list(pool.map(stats, units))
+        results = list(pool.map(stats, works))
     rows = []
     reported: Reported = []
     for u, result in zip(units, results, strict=True):
