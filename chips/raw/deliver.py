@@ -147,6 +147,7 @@ def deliver(
     limit_hint: str,
     failed: dict[str, str] | None = None,
     background: bool = False,
+    limit: int | None = None,
 ) -> Delivery:
     """Give the client every planned chip: join the same request's running job if there
     is one; else reuse what the client holds and start a job for the rest (at most
@@ -174,7 +175,7 @@ def deliver(
         # rather than open a second job for chips that are there now.
         held = cache.held_chips(cache=client, specs=[p.spec for p in missing]) | held
         missing = [p for p in planned if p.spec.key not in held]
-    limit = settings.MAX_CHIPS_PER_REQUEST
+    limit = settings.MAX_CHIPS_PER_REQUEST if limit is None else limit
     if len(missing) > limit:
         raise TooManyChips(len(missing), limit, hint=limit_hint, param=limit_param)
     if not missing:

@@ -65,7 +65,9 @@ def test_bs_both_orbits(
     check(card.iloc[0], parcel_values(files.bs_vh, parcel))
     check(card.iloc[1], parcel_values(files.bs_vv, parcel))
     assert card.iloc[0]["reference"] == BS_REF
-    assert df["date_part"].iloc[0] == dt.datetime(2019, 12, 15, 0, 43, 39, tzinfo=dt.UTC).timestamp()
+    assert (
+        df["date_part"].iloc[0] == dt.datetime(2019, 12, 15, 0, 43, 39, tzinfo=dt.UTC).timestamp()
+    )
 
 
 def test_nodata_edge_excluded(
@@ -88,7 +90,7 @@ def test_orbit_filters(
     assert len(frame(get(client, auth, f"pid=f1&tstype=bs&relative_orbit=6&{WINDOW}"))) == 0
     one = frame(get(client, auth, f"pid=f1&tstype=bs&band=VV&{WINDOW}"))
     assert list(one["band"]) == ["VVb", "VVb"]
-    bad = get(client, auth, f"pid=f1&tstype=bs&orbit_direction=north", 400)
+    bad = get(client, auth, "pid=f1&tstype=bs&orbit_direction=north", 400)
     assert bad.json()["param"] == "orbit_direction"
     assert get(client, auth, "pid=f1&tstype=bs&band=B04", 400).json()["param"] == "band"
 
