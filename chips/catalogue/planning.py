@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Level, Scene
@@ -110,4 +111,5 @@ def learn_grids(assets: Sequence[Asset] | Sequence[SarAsset]) -> None:
         asset.grid = [*grid.transform, grid.width, grid.height]
         learnt.append(asset)
     if learnt:  # Sentinel-2 assets, or Sentinel-1 ones (chips.catalogue.sar_selection)
-        type(learnt[0])._default_manager.bulk_update(learnt, ["grid"])
+        manager: Any = type(learnt[0])._default_manager
+        manager.bulk_update(learnt, ["grid"])

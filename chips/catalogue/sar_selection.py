@@ -115,7 +115,9 @@ def plan_chip(
     """The chip of one polarisation: the window snapped on the file's own grid."""
     x, y = selection.lonlat_to(scene.epsg, lon, lat)
     try:
-        grid = tuple(asset.grid[:6]) if asset.grid else band_grid(asset.href).transform
+        grid: tuple[float, float, float, float, float, float] = (
+            tuple(asset.grid[:6]) if asset.grid else band_grid(asset.href).transform
+        )
     except SourceUnreadable as exc:
         raise SourceUnreadable(
             exc.href, exc.reason, product=scene.product_id, band=asset.polarisation
@@ -126,7 +128,7 @@ def plan_chip(
         band=asset.polarisation,
         href=asset.href,
         epsg=scene.epsg,
-        grid=grid,  # type: ignore[arg-type]
+        grid=grid,
         col_off=col_off,
         row_off=row_off,
         size_x=size_x,

@@ -107,7 +107,7 @@ def extract(
 
 def _run(
     dataset: ParcelDataset,
-    todo: Sequence[Scene] | Sequence[SarScene],
+    todo: Sequence[Scene | SarScene],
     bands: list[str],
     outcome: Outcome,
     progress: Callable[[int], None],
@@ -140,6 +140,7 @@ def _run(
         reported = set(job.reported)
         outcome.failed.update({s.product_id: job.failure for s, u in zip(todo, units, strict=True)
                                if u.keys[0] not in reported})  # fmt: skip
+    model: type[SarExtraction] | type[SignatureExtraction]
     model = SarExtraction if sar else SignatureExtraction
     marks = model.objects.filter(dataset=dataset, scene__in=[s.pk for s in todo])
     for mark in marks:

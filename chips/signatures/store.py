@@ -67,13 +67,13 @@ def stats_row(parcel_id: int, scene: Scene | SarScene, stats: BandStats) -> Row:
             hist_json(stats.hist), timezone.now())  # fmt: skip
 
 
-def record(rows: Sequence[Signature] | Sequence[SarSignature]) -> None:
+def record(rows: Sequence[Signature | SarSignature]) -> None:
     """Upsert model rows through the ORM (a request's few rows; the bulk rows off
     PostgreSQL): a task redone after its worker died duplicates nothing."""
     if not rows:
         return
-    model = type(rows[0])
-    model.objects.bulk_create(  # type: ignore[attr-defined]
+    manager: Any = type(rows[0])._default_manager
+    manager.bulk_create(
         rows,
         batch_size=UPSERT_BATCH,
         update_conflicts=True,

@@ -19,7 +19,7 @@ from chips.raster.threads import CUT_THREADS
 from chips.raster.zonal import BandStats, scene_stats
 from chips.signatures import sar_compute
 from chips.signatures.compute import extract_scene, in_crs, scene_files, signature
-from chips.signatures.models import Signature
+from chips.signatures.models import SarSignature, Signature
 from chips.signatures.store import record
 from chips.work import dispatch, jobs
 from chips.work.units import Outcome, Reported, Unit, runner
@@ -149,7 +149,7 @@ def _sar_parcel_products(units: Sequence[Unit]) -> Reported:
                                      u.payload["bands"]) for u in units]  # fmt: skip
     with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(units)))) as pool:
         results = list(pool.map(stats, works))
-    rows = []
+    rows: list[SarSignature] = []
     reported: Reported = []
     for u, result in zip(units, results, strict=True):
         scene = scenes[u.payload["sar_scene"]]

@@ -25,6 +25,7 @@ import rasterio
 import shapely
 from pyproj import Transformer
 from rasterio.errors import RasterioError
+from shapely.geometry.base import BaseGeometry
 
 from chips.catalogue.sources import s1_records as r
 from chips.catalogue.sources.records import ProductError, parse_time, whole_seconds
@@ -83,7 +84,7 @@ def _name_facts(ref: str) -> tuple[str, datetime, int, int]:
     return platform, start, absolute, r.relative_orbit(platform, absolute)
 
 
-def _direction(pass_text: str | None, when: datetime, extent: shapely.Geometry) -> tuple[str, str]:
+def _direction(pass_text: str | None, when: datetime, extent: BaseGeometry) -> tuple[str, str]:
     if pass_text:
         return pass_text.upper(), "metadata"
     return r.direction_from_solar_time(when, extent.centroid.x), "solar time"

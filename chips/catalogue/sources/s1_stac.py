@@ -25,6 +25,7 @@ import rasterio
 import shapely
 from pyproj import Transformer
 from rasterio.errors import RasterioError
+from shapely.geometry.base import BaseGeometry
 
 from chips.catalogue.sources import s1_records as r
 from chips.catalogue.sources.footprint import footprint_from_geojson
@@ -164,7 +165,7 @@ def _outside_lonlat(coords: Any) -> bool:
     return False
 
 
-def _direction(props: dict[str, Any], when: Any, footprint: shapely.Geometry) -> tuple[str, str]:
+def _direction(props: dict[str, Any], when: Any, footprint: BaseGeometry) -> tuple[str, str]:
     state = str(props.get("sat:orbit_state", "")).upper()
     if state in (r.ASCENDING, r.DESCENDING):
         return state, "metadata"
@@ -201,8 +202,8 @@ def _assets(
             continue
         if key.lower() == "coherence" and coherence:
             href = _resolve(asset["href"], item_path, require=True)
-            for pol, index in described_bands(href).items():
-                found[pol] = r.SarAssetRecord(pol, href, index)
+            for described, index in described_bands(href).items():
+                found[described] = r.SarAssetRecord(described, href, index)
             continue
         # vv, vh-rtc, VV: the key names the polarisation (not "thumbnail", "rendered_preview").
         pol = r.polarisation_of(key) if key.lower().split("-")[0] in _POL_KEYS else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -33,7 +33,7 @@ def s1_catalogue(db: None, s1_files: S1Archive) -> S1Archive:
     return s1_files
 
 
-def project(geom: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
+def project(geom: Any, src: int, dst: int) -> Any:
     tr = Transformer.from_crs(src, dst, always_xy=True)
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 

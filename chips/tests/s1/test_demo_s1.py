@@ -53,8 +53,8 @@ def test_demo_series(client: Client, alice: User, demo_archive: Path) -> None:
     AoiGrant.objects.create(user=alice, aoi="nl")
     parcel = Parcel.objects.order_by("pid")[3]
     for tstype, kind in (("bs", "CARD-BS"), ("c6", "CARD-COH6")):
-        response = client.get(f"/query/parcelTimeSeries?aoi=nl&year=2024&pid={parcel.pid}"
-                              f"&tstype={tstype}&orbit=True&ref=True", **basic(alice))  # fmt: skip
+        query = f"aoi=nl&year=2024&pid={parcel.pid}&tstype={tstype}&orbit=True&ref=True"
+        response = client.get(f"/query/parcelTimeSeries?{query}", **basic(alice.username))
         assert response.status_code == 200, response.content
         body = response.json()
         products = SarScene.objects.filter(kind=kind)

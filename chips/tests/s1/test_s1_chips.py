@@ -51,7 +51,7 @@ def expected(path: Any, chip_px: int, res: float, *, band: int = 1, nodata: floa
 
 
 def test_batch_both_passes(client: Client, alice: User, s1_catalogue: S1Archive) -> None:
-    body = post(client, basic(alice), BODY)
+    body = post(client, basic(alice.username), BODY)
     assert body["dates"] == ["20191215T004339_VH", "20191215T004339_VV",
                              "20191216T124512_VH", "20191216T124512_VV"]  # fmt: skip
     assert body["chips"][2].endswith(f"/{BS_REF}_VH.tif")
@@ -73,13 +73,13 @@ def test_batch_both_passes(client: Client, alice: User, s1_catalogue: S1Archive)
             assert int(tags["RELATIVE_ORBIT"]) > 0 and tags["KIND"] == "CARD-BS"
     assert CachedChip.objects.filter(sar_scene__isnull=False).count() == 4
     # A repeat is answered from the client's cache, the same.
-    assert post(client, basic(alice), BODY) == body
+    assert post(client, basic(alice.username), BODY) == body
 
 
 def test_batch_orbit_filter_and_coherence(
     client: Client, alice: User, s1_catalogue: S1Archive
 ) -> None:
-    auth = basic(alice)
+    auth = basic(alice.username)
     one = post(client, auth, {**BODY, "orbit_direction": "DESCENDING"})
     assert one["dates"] == ["20191216T124512_VH", "20191216T124512_VV"]
     coh = post(client, auth, {**BODY, "plevel": "CARD-COH6"})
@@ -91,7 +91,7 @@ def test_batch_orbit_filter_and_coherence(
 
 
 def test_batch_bad_bodies(client: Client, alice: User, s1_catalogue: S1Archive, settings) -> None:
-    auth = basic(alice)
+    auth = basic(alice.username)
     assert post(client, auth, {**BODY, "tiles": []}, 400)["param"] == "tiles"
     missing = {k: v for k, v in BODY.items() if k != "plevel"}
     assert post(client, auth, missing, 400)["param"] == "plevel"
@@ -105,12 +105,12 @@ def test_batch_bad_bodies(client: Client, alice: User, s1_catalogue: S1Archive, 
 def test_s2_endpoint_with_s1_level(client: Client, alice: User, s1_catalogue: S1Archive) -> None:
     query = (f"lon={LON}&lat={LAT}&start_date=2019-12-01&end_date=2019-12-31&chipsize=400"
              "&plevel=CARD-BS&band=VV")  # fmt: skip
-    response = client.get(f"/query/rawChipByLocation?{query}", **basic(alice))
+    response = client.get(f"/query/rawChipByLocation?{query}", **basic(alice.username))
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["dates"] == ["20191215T004339", "20191216T124512"]
     with dump(client, body["chips"][0]) as mem, mem.open() as chip:
         want, _ = expected(s1_catalogue.vv, 20, RES, nodata=PC_NODATA)
         np.testing.assert_array_equal(chip.read(1), want)
-    bad = client.get(f"/query/rawChipByLocation?{query[:-2]}B04", **basic(alice))
+    bad = client.get(f"/query/rawChipByLocation?{query[:-2]}B04", **basic(alice.username))
     assert bad.status_code == 400 and bad.json()["param"] == "band"

@@ -53,7 +53,7 @@ def test_bs_both_orbits(
 ) -> None:
     """The parcel lies under an ascending PC pass and a descending JRC pass: both listed,
     VH before VV per date, values from each source's own file and nodata."""
-    df = frame(get(client, basic(alice), f"pid=f1&tstype=bs&orbit=True&ref=True&{WINDOW}"))
+    df = frame(get(client, basic(alice.username), f"pid=f1&tstype=bs&orbit=True&ref=True&{WINDOW}"))
     assert list(df["band"]) == ["VHb", "VVb", "VHb", "VVb"]
     assert list(df["orbit_direction"]) == ["ASCENDING"] * 2 + ["DESCENDING"] * 2
     assert list(df["relative_orbit"][::2]) == [5, (19345 - 27) % 175 + 1]
@@ -74,7 +74,9 @@ def test_nodata_edge_excluded(
     client: Client, alice: User, s1_catalogue: S1Archive, s1_parcels: dict
 ) -> None:
     """f2 reaches over the real fixture's nodata: those pixels never count."""
-    df = frame(get(client, basic(alice), f"pid=f2&tstype=bs&{WINDOW}&orbit_direction=ascending"))
+    df = frame(
+        get(client, basic(alice.username), f"pid=f2&tstype=bs&{WINDOW}&orbit_direction=ascending")
+    )
     expected = parcel_values(s1_catalogue.vv, s1_parcels["f2"], nodata=PC_NODATA)
     assert list(df["band"]) == ["VHb", "VVb"]
     check(df.iloc[1], expected)
@@ -83,7 +85,7 @@ def test_nodata_edge_excluded(
 def test_orbit_filters(
     client: Client, alice: User, s1_catalogue: S1Archive, s1_parcels: dict
 ) -> None:
-    auth = basic(alice)
+    auth = basic(alice.username)
     df = frame(get(client, auth, f"pid=f1&tstype=bs&orbit_direction=DESCENDING&{WINDOW}"))
     assert len(df) == 2 and "orbit_direction" not in df
     assert len(frame(get(client, auth, f"pid=f1&tstype=bs&relative_orbit=5&{WINDOW}"))) == 2
@@ -99,7 +101,7 @@ def test_c6_bands_by_description(
     client: Client, alice: User, s1_catalogue: S1Archive, s1_parcels: dict
 ) -> None:
     """The coherence file stores VH first: VVc is read from the band described VV."""
-    df = frame(get(client, basic(alice), f"pid=f1&tstype=c6&orbit=True&{WINDOW}"))
+    df = frame(get(client, basic(alice.username), f"pid=f1&tstype=c6&orbit=True&{WINDOW}"))
     assert list(df["band"]) == ["VHc", "VVc"]
     parcel = s1_parcels["f1"]
     check(df.iloc[0], parcel_values(s1_catalogue.coh, parcel, band=1))
@@ -113,7 +115,7 @@ def test_c6_bands_by_description(
 def test_warm_request_reads_the_store(
     client: Client, alice: User, s1_catalogue: S1Archive, s1_parcels: dict
 ) -> None:
-    auth = basic(alice)
+    auth = basic(alice.username)
     first = get(client, auth, f"pid=f1&tstype=bs&{WINDOW}").json()
     rows = SarSignature.objects.count()
     assert rows == 4
@@ -127,7 +129,7 @@ def test_cbm_client_csv_s1_plot(
 ) -> None:
     """time_series_bs.csv as the CbM client's S1 plot reads it: dB of the linear mean per
     band, one VV and one VH per acquisition, no negative means."""
-    response = get(client, basic(alice), f"pid=f1&tstype=bs&tsformat=csv&{WINDOW}")
+    response = get(client, basic(alice.username), f"pid=f1&tstype=bs&tsformat=csv&{WINDOW}")
     assert 'filename="timeseries_sx2019_f1_bs.csv"' in response["Content-Disposition"]
     df = pd.read_csv(io.StringIO(response.content.decode()))
     df["date"] = pd.to_datetime(df["date_part"], unit="s")
