@@ -36,7 +36,7 @@ def post(client: Client, auth: BasicAuth, body: dict, status: int = 200) -> Any:
 def dump(client: Client, url: str) -> rasterio.io.MemoryFile:
     response = client.get(url)
     assert response.status_code == 200
-    return rasterio.io.MemoryFile(b"".join(response.streaming_content))
+    return rasterio.io.MemoryFile(response.getvalue())
 
 
 def expected(path: Any, chip_px: int, res: float, *, band: int = 1, nodata: float = 0.0):
