@@ -81,13 +81,15 @@ def build_archive(
     parcels_in: str = "every",
     log: Callable[[str], None] = lambda _: None,
     s1: bool = True,
+    s2: bool = True,
 ) -> dict:
     """Write the archive under out and return the demo.json manifest. `field_scale` < 1
     makes smaller and so more fields (the bulk benchmark's 100,000 parcels); `parcels_in`
     "every" keeps the fields inside every tile's data area (each product sees all of every
     parcel: the demo's examples), "any" those inside some tile's (a national dataset as
     the scenes see it: each covers a part). `s1`: add Sentinel-1 over the 31UGU window
-    (demo/generator/s1_writer.py)."""
+    (demo/generator/s1_writer.py); `s2` False: no Sentinel-2 products (the S1 benchmark's
+    archive: the same fields, parcels and truth)."""
     layouts = tuple(layouts)
     out.mkdir(parents=True, exist_ok=True)
     site = Site(size)
@@ -101,7 +103,7 @@ def build_archive(
         for tile in TILES
         for res in RESOLUTIONS
     }
-    takes = calendar.acquisitions(start, end)
+    takes = calendar.acquisitions(start, end) if s2 else []
     log(f"{len(takes)} datatakes x {len(TILES)} tiles, {size} px, layouts {','.join(layouts)}")
     regimes = clouds.weather(len(takes), _rng(seed, "weather", start.isoformat()))
     for take, regime in zip(takes, regimes, strict=True):
