@@ -91,7 +91,7 @@ def bulk_table(
     except (RasterioError, IndexError) as exc:
         raise SourceUnreadable(band.href, str(exc)) from exc
     # Invalid pixels become 0, which the label engine leaves out.
-    clean = np.where(valid(data, band.nodata), data, 0).astype(np.float64)
+    clean = np.where(valid(data, band.nodata), data, 0).astype(np.float32)
     return label_table(name, grid.labels, clean, n)
 
 

@@ -65,7 +65,9 @@ def extract_product(dataset_id: int, scene_id: int, bands: Sequence[str]) -> Sar
     alone = [i for i, pk in enumerate(ids) if pk in overlaps]
     together = [i for i in range(len(ids)) if i not in set(alone)]
     together_ids = [ids[i] for i in together]
-    key = f"d{dataset_id}:s1:{scene.epsg}:{scene.pk}"
+    # One label raster per grid: every product of a track shares it (the cache compares
+    # the geometries and the grid too).
+    key = f"d{dataset_id}:s1:{scene.epsg}"
     tables = []
     for pol, band in sorted(sar_files(scene, bands).items()):
         table = sar.bulk_table(pol, band, key, list(polygons[together]))
