@@ -42,7 +42,8 @@ def candidates(
         rows = rows.filter(orbit_direction=orbit_direction)
     if relative_orbit is not None:
         rows = rows.filter(relative_orbit=relative_orbit)
-    return one_per_acquisition(rows.order_by("sensing_time", "product_id"), area)
+    # The footprint column stays deferred: only an acquisition catalogued twice reads it.
+    return one_per_acquisition(rows.defer("footprint").order_by("sensing_time", "product_id"), area)
 
 
 def one_per_acquisition(scenes: Iterable[SarScene], area: GEOSGeometry) -> list[SarScene]:

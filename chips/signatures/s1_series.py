@@ -62,21 +62,32 @@ def season_products(
 
 
 def _held(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], SarSignature]:
-    rows = SarSignature.objects.filter(parcel=parcel, scene__in=[s.pk for s in scenes])
-    return {(r.scene_id, r.band): r for r in rows}
+    """The store's rows of the parcel for these products: one range scan of the (parcel,
+    sensing_time) index over the products' dates, kept to the products asked."""
+    if not scenes:
+        return {}
+    pks = {s.pk for s in scenes}
+    rows = SarSignature.objects.filter(
+        parcel=parcel,
+        sensing_time__gte=min(s.sensing_time for s in scenes),
+        sensing_time__lte=max(s.sensing_time for s in scenes),
+    ).only("scene_id", "band", *STAT_FIELDS)
+    return {(r.scene_id, r.band): r for r in rows if r.scene_id in pks}
 
 
 def fill_store(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], SarSignature]:
     """The store's VV and VH rows of the parcel for these products, after computing those
     it lacked: a signature job, one unit per product (joined when the same work runs)."""
     held = _held(parcel, scenes)
+    if all((s.pk, p) in held for s in scenes for p in POLARISATIONS):
+        return held  # the warm path: no look at the band files' table
     assets = SarAsset.objects.filter(
         scene__in=[s.pk for s in scenes], polarisation__in=POLARISATIONS
-    )
+    ).values_list("scene_id", "polarisation")
     todo: dict[int, set[str]] = {}
-    for asset in assets:
-        if (asset.scene_id, asset.polarisation) not in held:
-            todo.setdefault(asset.scene_id, set()).add(asset.polarisation)
+    for scene_id, polarisation in assets:
+        if (scene_id, polarisation) not in held:
+            todo.setdefault(scene_id, set()).add(polarisation)
     if not todo:
         return held
     by_pk = {s.pk: s for s in scenes}
