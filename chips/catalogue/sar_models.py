@@ -72,6 +72,11 @@ class SarScene(models.Model):
         return self.product_id
 
     @property
+    def mission(self) -> str:
+        """The satellite, as Sentinel-2 scenes name theirs (the pages label chips by it)."""
+        return self.platform
+
+    @property
     def sensing_key(self) -> str:
         """The sensing start as the API writes dates: 20190614T055753."""
         return self.sensing_time.astimezone(UTC).strftime("%Y%m%dT%H%M%S")

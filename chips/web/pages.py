@@ -29,6 +29,7 @@ from chips.errors import TooManyChips
 from chips.models import JobKind, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
+from chips.web import s1_page
 from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
@@ -253,6 +254,7 @@ def _page_context(
         "presets": [
             (label, "_".join(bands), _url_with(request, bands="_".join(bands), refresh=None))
             for label, bands in BAND_PRESETS
+            if not s1_page.is_s1(composite)  # a Sentinel-1 composite's layers are fixed
         ],
         "form": {
             "start_date": composite.start.isoformat(),
@@ -393,7 +395,7 @@ def _clear_chip_limits(
 
 def _common_offset(status: PlanStatus) -> int | None:
     """The radiometric offset (DN) all the window's scenes share; None when they differ."""
-    offsets = {chip.item.scene.radiometric_offset for chip in status.chips}
+    offsets = {getattr(chip.item.scene, "radiometric_offset", 0) for chip in status.chips}
     return offsets.pop() if len(offsets) == 1 else None
 
 
@@ -412,6 +414,8 @@ def _raw_url(request: Request, composite: CompositeRequest) -> str:
 def _coverage(composite: CompositeRequest) -> str:
     """What the archive holds at the point, for an empty window: its dates there, or the
     tiles it holds at all (the answer to "why nothing?")."""
+    if s1_page.is_s1(composite):
+        return s1_page.coverage(composite)
     here = Scene.objects.filter(
         level=composite.level, footprint__intersects=Point(composite.lon, composite.lat, srid=4326)
     ).aggregate(first=Min("sensing_time"), last=Max("sensing_time"), n=Count("id"))
@@ -436,6 +440,8 @@ SCALE_LENGTHS = (5, 10, 20, 50, 100, 200, 250, 500, 1000, 1500)
 
 
 def _legend(composite: CompositeRequest, offset: int | None) -> list[dict[str, str]]:
+    if s1_page.is_s1(composite):
+        return s1_page.legend(composite)
     lut = composite.lut
     rows = []
     for i, channel in enumerate("RGB"):  # each channel's ramp is a class of the page's CSS

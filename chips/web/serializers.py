@@ -9,6 +9,7 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from chips.composite import s1_params
 from chips.composite.params import (
     COMPOSITE_RESOLUTIONS,
     DEFAULT_BANDS,
@@ -261,7 +262,12 @@ class RawS1ChipsBatchBody(JsonBodyParams, PointParams):
 class CompositeParams(DateWindowParams):
     """What the composite pages share besides the point or parcel."""
 
-    plevel = LevelParam(source="level", help_text="processing level")
+    plevel = LevelParam(
+        source="level",
+        s1=True,
+        help_text="processing level; CARD-BS (VV dB, VH dB, VV/VH dB as R, G, B) or "
+        "CARD-COH6 (VV, VH, VV coherence): Sentinel-1, `bands` then does not apply",
+    )
     bands = PatternParam(
         pattern=f"^({_COMPOSITE_BAND})_({_COMPOSITE_BAND})_({_COMPOSITE_BAND})$",
         default=DEFAULT_BANDS,
@@ -277,9 +283,14 @@ class CompositeParams(DateWindowParams):
     refresh = BoolParam(help_text="make again what the cache holds")
 
     def check_bands(self, value: str, values: dict[str, Any]) -> tuple[str, str, str]:
+        if values["level"] in S1_LEVELS:  # what a Sentinel-1 composite shows is fixed
+            return s1_params.CHANNELS[values["level"]]
         return parse_bands(value, plevel=values["level"])
 
     def check_lut(self, value: str, values: dict[str, Any]) -> Lut:
+        if values["level"] in S1_LEVELS and value == DEFAULT_LUT:
+            # Sentinel-1: the default stretch is absolute, in dB (coherence 0..1).
+            return s1_params.DEFAULT_LUTS[values["level"]]
         return parse_lut(value)
 
 
