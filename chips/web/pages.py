@@ -29,7 +29,7 @@ from chips.errors import TooManyChips
 from chips.models import JobKind, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
-from chips.web import s1_page
+from chips.web import s1_page, s1_season
 from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
@@ -126,8 +126,12 @@ class ChipsByParcelId(CompositePage):
             return season(parcel, level=composite.level, start=composite.start,
                           end=composite.end, min_clear=min_clear, chips=chips)  # fmt: skip
 
+        def s1_of() -> dict[str, Any] | None:  # Sentinel-1 under the NDVI (chips.web.s1_season)
+            return s1_season.context(parcel, start=composite.start, end=composite.end,
+                                     hidden=hidden)  # fmt: skip
+
         return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep,
-                       season_of=season_of)  # fmt: skip
+                       season_of=season_of, s1_of=s1_of)  # fmt: skip
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -148,6 +152,7 @@ def _answer(
     hidden: list[tuple[str, str]],
     keep: series.SceneFilter | None = None,
     season_of: Callable[[set[str]], dict[str, Any] | None] | None = None,
+    s1_of: Callable[[], dict[str, Any] | None] | None = None,
 ) -> HttpResponse:
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
@@ -171,6 +176,8 @@ def _answer(
         context["season"] = found if "points" in found else None
         context["season_fields"] = season_fields(hidden, composite)
         context["parcel_sky"] = True
+    if s1_of is not None and not s1_page.is_s1(composite):
+        context["s1_season"] = s1_of()
     return render(request, "chips/composite_page.html", context)
 
 

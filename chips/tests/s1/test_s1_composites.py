@@ -69,3 +69,25 @@ def test_coh_composite_and_s2_bands_ignored(
     assert np.abs(rgba[..., 0][valid] - np.clip(vv[valid] * 255, 0, 255)).max() <= 1
     page = client.get(f"/query/chipsByLocation?{query}", **auth)
     assert page.status_code == 200 and b"VV coherence" in page.content
+
+
+def test_parcel_page_s1_season(
+    client: Client, alice: User, s1_catalogue: S1Archive, s1_parcels: dict
+) -> None:
+    """The parcel page draws VH/VV dB and coherence per orbit, each point linking to that
+    pass's Sentinel-1 composite; the dB is of the parcel's linear mean (independent read)."""
+    import re
+
+    from chips.tests.s1.conftest import parcel_values
+
+    query = "aoi=sx&year=2019&pid=f1&start_date=2019-12-01&end_date=2019-12-31"
+    page = client.get(f"/query/chipsByParcelID?{query}", **basic(alice.username))
+    assert page.status_code == 200, page.content
+    html = page.content.decode()
+    assert 'id="s1-season-chart"' in html
+    titles = re.findall(r"<title>(2019-12-\d\d) (\w+) R(\d{3}) (V[VH][bc]): (-?[\d.]+)", html)
+    assert len(titles) == 2 * 2 + 2  # bs: two passes x VV, VH; c6: one pass
+    vv = parcel_values(s1_catalogue.vv, s1_parcels["f1"], nodata=PC_NODATA)
+    want = f"{10 * np.log10(vv.mean()):.2f}"
+    assert ("2019-12-15", "ascending", "005", "VVb", want) in titles
+    assert "plevel=CARD-BS&amp;start_date=2019-12-16&amp;end_date=2019-12-16" in html
