@@ -181,8 +181,7 @@ def plan_composites(
     names one file). `keep` narrows the scenes (min_clear: the parcel's clear dates).
     Sentinel-1 levels: one composite per pass (`_plan_sar`)."""
     if request.level in S1_LEVELS:
-        items, failed = _plan_sar(request)
-        return CompositePlan(request, _client(user, ip, request), items, failed)
+        return CompositePlan(request, _client(user, ip, request), *_plan_sar(request))
     scenes = selection.select_scenes(
         lon=request.lon,
         lat=request.lat,
