@@ -110,3 +110,13 @@ def test_broken_items_are_reported(tmp_path: Path, s1_files: S1Archive) -> None:
     with pytest.raises(CommandError):
         ingest(tmp_path / "broken.json")
     assert not SarScene.objects.exists()
+
+
+def test_admin_lists_and_shows_products(admin_client, s1_files: S1Archive) -> None:
+    ingest(s1_files.card_root)
+    listing = admin_client.get("/admin/chips/sarscene/?kind__exact=CARD-COH6")
+    assert listing.status_code == 200 and COH_REF.encode() in listing.content
+    assert BS_REF.encode() not in listing.content
+    scene = SarScene.objects.get(product_id=COH_REF)
+    page = admin_client.get(f"/admin/chips/sarscene/{scene.pk}/change/")
+    assert page.status_code == 200 and b"solar time" in page.content
