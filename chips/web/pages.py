@@ -176,7 +176,7 @@ def _answer(
         context["season"] = found if "points" in found else None
         context["season_fields"] = season_fields(hidden, composite)
         context["parcel_sky"] = True
-    if s1_of is not None and not s1_page.is_s1(composite):
+    if s1_of is not None:
         context["s1_season"] = s1_of()
     return render(request, "chips/composite_page.html", context)
 
