@@ -255,8 +255,9 @@ class RawS1ChipsBatchBody(JsonBodyParams, PointParams):
         if isinstance(body, dict):
             for key in body:
                 if key not in cls.KEYS:
+                    # An empty key has no name to give: the body is what is wrong.
                     raise BadParameter(f"unknown key {key!r} (use {', '.join(cls.KEYS)})",
-                                       param=str(key))  # fmt: skip
+                                       param=str(key) or "body")  # fmt: skip
 
 
 class CompositeParams(DateWindowParams):

@@ -93,6 +93,7 @@ def test_batch_orbit_filter_and_coherence(
 def test_batch_bad_bodies(client: Client, alice: User, s1_catalogue: S1Archive, settings) -> None:
     auth = basic(alice.username)
     assert post(client, auth, {**BODY, "tiles": []}, 400)["param"] == "tiles"
+    assert post(client, auth, {**BODY, "": 1}, 400)["param"] == "body"
     missing = {k: v for k, v in BODY.items() if k != "plevel"}
     assert post(client, auth, missing, 400)["param"] == "plevel"
     assert post(client, auth, {**BODY, "plevel": "LEVEL2A"}, 400)["param"] == "plevel"
