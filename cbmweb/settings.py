@@ -179,6 +179,8 @@ LOGIN_URL = "/admin/login/"
 CHIP_STORE = Path(env_str("CHIP_STORE", str(VAR_DIR / "chips")))
 # Chips a request may cut (cached chips do not count), as the JRC service had it.
 MAX_CHIPS_PER_REQUEST = env_int("MAX_CHIPS_PER_REQUEST", 24)
+# Sentinel-1 products one rawS1ChipsBatch request may ask for (each gives a VV and a VH chip).
+MAX_S1_PRODUCTS_PER_REQUEST = env_int("MAX_S1_PRODUCTS_PER_REQUEST", 36)
 # The cache is flushed every night at this hour and minute, Europe/Brussels.
 CHIP_CACHE_FLUSH_HOUR = env_int("CHIP_CACHE_FLUSH_HOUR", 0)
 CHIP_CACHE_FLUSH_MINUTE = env_int("CHIP_CACHE_FLUSH_MINUTE", 0)

@@ -14,7 +14,7 @@ from chips import (
     admin_cache,  # noqa: F401 - registers the chip cache admin
     admin_signatures,  # noqa: F401 - registers the extraction progress admin
 )
-from chips.models import Asset, Scene
+from chips.models import Asset, SarAsset, SarScene, Scene
 
 
 class AssetInline(admin.TabularInline):
@@ -77,3 +77,47 @@ class SceneAdmin(admin.ModelAdmin):
             bounds,
             scene.footprint.wkt,
         )
+
+
+class SarAssetInline(admin.TabularInline):
+    model = SarAsset
+    fields = ("polarisation", "band_index", "href")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: SarScene | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SarScene | None = None) -> bool:
+        return False
+
+
+@admin.register(SarScene)
+class SarSceneAdmin(admin.ModelAdmin):
+    """The Sentinel-1 catalogue (`manage.py ingest_s1`): read, and deletable to re-ingest."""
+
+    list_display = ("product_id", "kind", "orbit_direction", "relative_orbit", "sensing_time",
+                    "coefficient", "source_format")  # fmt: skip
+    search_fields = ("product_id",)
+    list_filter = ("kind", "platform", "orbit_direction", "relative_orbit", "source_format")
+    date_hierarchy = "sensing_time"
+    inlines = [SarAssetInline]
+    fields = (
+        "product_id",
+        ("kind", "platform", "coefficient"),
+        ("sensing_time", "second_time"),
+        ("orbit_direction", "direction_source", "relative_orbit", "absolute_orbit"),
+        ("epsg", "nodata"),
+        ("source_format", "source_href"),
+        "ingested_at",
+    )
+    readonly_fields = tuple(
+        name for row in fields for name in (row if isinstance(row, tuple) else (row,))
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SarScene | None = None) -> bool:
+        return False

@@ -11,8 +11,11 @@ from django.conf import settings
 from django.contrib.gis.db import models
 
 from chips.catalogue.models import Asset, Level, Scene, SourceFormat
+from chips.catalogue.sar_models import SarAsset, SarKind, SarScene
 from chips.signatures.models import (
     ExtractionProgress,
+    SarExtraction,
+    SarSignature,
     Signature,
     SignatureExtraction,
 )
@@ -25,6 +28,11 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "Level",
+    "SarAsset",
+    "SarExtraction",
+    "SarKind",
+    "SarScene",
+    "SarSignature",
     "Scene",
     "ExtractionProgress",
     "Signature",
@@ -73,7 +81,13 @@ class CachedChip(models.Model):
     spec_key = models.CharField(max_length=40)
     file_name = models.CharField(max_length=200, help_text="<product>.<band>.tif")
     stored_path = models.CharField(max_length=300, help_text="relative to CHIP_STORE")
-    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="cached_chips")
+    # The product the chip is cut from: a Sentinel-2 scene, or (S1 chips) a SarScene.
+    scene = models.ForeignKey(
+        Scene, on_delete=models.CASCADE, related_name="cached_chips", null=True, blank=True
+    )
+    sar_scene = models.ForeignKey(
+        SarScene, on_delete=models.CASCADE, related_name="cached_chips", null=True, blank=True
+    )
     band = models.CharField(max_length=3)
     size_bytes = models.PositiveIntegerField()
     created = models.DateTimeField(auto_now_add=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 
 from chips.catalogue import selection
-from chips.models import Scene
+from chips.models import SarScene, Scene
 from parcels.models import Parcel
 
 EXAMPLE_WINDOW_DAYS = 20
@@ -84,4 +84,16 @@ def example_urls() -> list[tuple[str, str]]:
                 f"/query/chipsByParcelID?{which}&pid={parcel.pid}&{window}",
             ),
         ]
+        if SarScene.objects.exists():  # the demo's Sentinel-1 (docs/sentinel1.md)
+            urls += [
+                (
+                    "Its Sentinel-1 backscatter per pass",
+                    f"/query/parcelTimeSeries?{which}&pid={parcel.pid}&tstype=bs&orbit=True"
+                    f"&{window}",
+                ),
+                (
+                    "Sentinel-1 composites (VV, VH, VV/VH in dB)",
+                    f"/query/chipsByLocation?{at}&{window}&plevel=CARD-BS",
+                ),
+            ]
     return urls

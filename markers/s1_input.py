@@ -7,9 +7,11 @@ objects with the attributes `date` (a date or datetime), `kind` ("bs": backscatt
 "descending", or "ASC"/"DESC"), `relative_orbit`, `vv`, `vh` (backscatter in linear
 power; coherence 0..1) and `count` (pixels; a row without any is no observation).
 
-`read_parcels` is where the Sentinel-1 store's reader plugs in (WIRE AT MERGE: one line,
-see its body). On this branch the signature store holds no Sentinel-1 rows, so it yields
-none and every parcel is assessed on Sentinel-2 alone, as before.
+`read_parcels` reads many parcels' rows as the store holds them (the bulk run: the
+dataset's S1 signatures are extracted beforehand, `extract_signatures --tstype bs|c6`);
+`read_parcel` computes what one parcel's season lacks first, as its S2 series does.
+A coherence row is dated by the second image of its pair (the detector's S1Obs.date: the
+pair ends on that day, beside that day's backscatter).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chips.signatures import s1_series
 from markers.detect.series import S1Obs
+from parcels.models import Parcel
 
 COHERENCE_KINDS = ("c6", "c12")
 
@@ -40,7 +44,10 @@ def observations(rows: Iterable[Any]) -> list[S1Obs]:
     for row in rows:
         if not getattr(row, "count", 0):
             continue
-        key = (_day(row.date), orbit_key(row.orbit_direction, row.relative_orbit))
+        when = row.date
+        if row.kind in COHERENCE_KINDS and getattr(row, "second_date", None) is not None:
+            when = row.second_date
+        key = (_day(when), orbit_key(row.orbit_direction, row.relative_orbit))
         if row.kind == "bs":
             per[key].update(vv_bs=row.vv, vh_bs=row.vh)
         elif row.kind in COHERENCE_KINDS:
@@ -49,7 +56,11 @@ def observations(rows: Iterable[Any]) -> list[S1Obs]:
 
 
 def read_parcels(parcel_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[int, list[S1Obs]]:
-    """Each parcel's S1 observations of [start, end] from the signature store."""
-    # WIRE AT MERGE (issue 19's reader), e.g.:
-    #   return {pid: observations(s1_rows(pid, start, end)) for pid in parcel_ids}
-    return {pid: observations(()) for pid in parcel_ids}
+    """Each parcel's S1 observations of [start, end] as the signature store holds them."""
+    held = s1_series.held_rows(parcel_ids, start, end)
+    return {pid: observations(held.get(pid, ())) for pid in parcel_ids}
+
+
+def read_parcel(parcel: Parcel, start: dt.date, end: dt.date) -> list[S1Obs]:
+    """One parcel's S1 observations, what the store lacks computed first."""
+    return observations(s1_series.s1_rows(parcel, start, end))

@@ -122,7 +122,7 @@ def parcel_markers(
     light = TrafficLight.objects.filter(parcel=parcel, year=year).first()
     a = None
     if with_series or not current(light, book):
-        s1 = s1_input.read_parcels([parcel.pk], *store.season_window(year))[parcel.pk]
+        s1 = s1_input.read_parcel(parcel, *store.season_window(year))
         a = assess(store.parcel_series(parcel, year), parcel.crop_code, year, book, s1)
         if not current(light, book):
             record(year, {parcel.pk: a}, book.fingerprint)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.contrib.gis.geos.error import GEOSException
@@ -80,18 +81,22 @@ class IngestSummary:
 
 
 # A product to ingest: its label for the report, and how to read it (may raise ProductError).
-Candidate = tuple[str, Callable[[], SceneRecord]]
+Candidate = tuple[str, Callable[[], Any]]
 
 
 def products_ingest(
-    *, candidates: Iterable[Candidate], on_broken: Callable[[str, str], None] | None = None
+    *,
+    candidates: Iterable[Candidate],
+    on_broken: Callable[[str, str], None] | None = None,
+    ingest: Callable[..., Outcome] = scene_ingest,
 ) -> IngestSummary:
-    """Read and add every product; a broken one is reported and skipped, never fatal."""
+    """Read and add every product (`ingest`: a Sentinel-2 scene's, or a Sentinel-1
+    product's, chips.catalogue.sar_ingest); a broken one is reported and skipped."""
     summary = IngestSummary()
     for label, read in candidates:
         summary.found += 1
         try:
-            outcome = scene_ingest(record=read())
+            outcome = ingest(record=read())
         except (ProductError, DataError, GEOSException) as exc:
             # DataError: a value the catalogue cannot hold (e.g. an over-long id).
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -11,9 +11,11 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Level, Scene
+from chips.catalogue.sar_models import SarAsset
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, SourceUnreadable
 from chips.raster.extract import band_grid, snap_window
@@ -92,7 +94,7 @@ def read_grids(hrefs: Sequence[str]) -> None:
         list(pool.map(grid, hrefs))
 
 
-def learn_grids(assets: Sequence[Asset]) -> None:
+def learn_grids(assets: Sequence[Asset] | Sequence[SarAsset]) -> None:
     """Give assets whose grid the catalogue does not hold yet their file's grid, and store
     it: the next request plans their chips without opening any file (in any process).
     An unreadable file is left without (planning its chip reports why)."""
@@ -108,5 +110,6 @@ def learn_grids(assets: Sequence[Asset]) -> None:
             continue
         asset.grid = [*grid.transform, grid.width, grid.height]
         learnt.append(asset)
-    if learnt:
-        Asset.objects.bulk_update(learnt, ["grid"])
+    if learnt:  # Sentinel-2 assets, or Sentinel-1 ones (chips.catalogue.sar_selection)
+        manager: Any = type(learnt[0])._default_manager
+        manager.bulk_update(learnt, ["grid"])

@@ -12,7 +12,7 @@ from typing import Any
 
 from chips.composite.params import parse_lut
 from chips.composite.plan import PlannedComposite
-from chips.models import ChipJob, JobKind, Scene
+from chips.models import ChipJob, JobKind, SarScene, Scene
 from chips.raster.chipspec import ChipSpec
 from chips.raster.composite_source import CompositeSource, CompositeWork, make_png_reporting
 from chips.raster.errors import ChipError
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 def composite_unit(item: PlannedComposite) -> Unit:
     """A planned composite as a unit of work (plain values, for a task message)."""
     payload = {
+        "sar": item.specs[0].sar,
         "scene_id": item.scene.pk,
         "specs": [s.to_dict() for s in item.specs],
         "scl": item.scl.to_dict() if item.scl else None,
@@ -36,7 +37,7 @@ def composite_unit(item: PlannedComposite) -> Unit:
     return Unit(JobKind.COMPOSITE, (item.key,), payload)
 
 
-def planned(payload: dict[str, Any], scene: Scene) -> PlannedComposite:
+def planned(payload: dict[str, Any], scene: Scene | SarScene) -> PlannedComposite:
     """A composite of a unit (composite_unit)."""
     red, green, blue = (ChipSpec.from_dict(d) for d in payload["specs"])
     scl = ChipSpec.from_dict(payload["scl"]) if payload["scl"] else None
@@ -52,8 +53,12 @@ def make_units(job: ChipJob, units: Sequence[Unit]) -> Iterator[Reported]:
     and reporting them as they come: those that finish together in one report. A PNG the
     store holds whole already (another client asked for it) is reused unless `refresh`."""
     lut = parse_lut(job.lut or None)
-    scenes = Scene.objects.in_bulk([u.payload["scene_id"] for u in units])
-    items = [(u, planned(u.payload, scenes[u.payload["scene_id"]])) for u in units]
+    scenes = Scene.objects.in_bulk([u.payload["scene_id"] for u in units if not _sar(u)])
+    sar_scenes = SarScene.objects.in_bulk([u.payload["scene_id"] for u in units if _sar(u)])
+    items = [
+        (u, planned(u.payload, (sar_scenes if _sar(u) else scenes)[u.payload["scene_id"]]))
+        for u in units
+    ]
     for u, _ in items:
         log.info("job %s: composite of scene %s", job.pk, u.payload["scene_id"])
     shared = {} if job.refresh else cache.shared_files([(i.key, i.stored_path) for _, i in items])
@@ -65,6 +70,10 @@ def make_units(job: ChipJob, units: Sequence[Unit]) -> Iterator[Reported]:
         yield _record(job, reused)
     for batch in pool.as_done(make_png_reporting, [w for _, _, w in todo]):
         yield _record(job, [(todo[n][0], todo[n][1], _logged(todo[n][1], r)) for n, r in batch])
+
+
+def _sar(unit: Unit) -> bool:
+    return bool(unit.payload.get("sar"))
 
 
 def raw_chips(items: Sequence[PlannedComposite]) -> dict[str, str]:
@@ -90,6 +99,7 @@ def composite_work(
         outline_wkt=item.outline_native_wkt,
         text=(("product", item.scene.product_id), ("bands", "_".join(s.band for s in item.specs))),
         target=str(target),
+        recipe=item.scene.kind if isinstance(item.scene, SarScene) else "",
     )
 
 
@@ -102,7 +112,8 @@ def _record(job: ChipJob, made: Sequence[Made]) -> Reported:
             file_name=item.file_name,
             spec_key=item.key,
             stored_path=item.stored_path,
-            scene_id=item.scene.pk,
+            scene_id=None if isinstance(item.scene, SarScene) else item.scene.pk,
+            sar_scene_id=item.scene.pk if isinstance(item.scene, SarScene) else None,
             band=item.specs[0].band,
             size_bytes=result,
         )

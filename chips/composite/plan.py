@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import shapely
 from django.contrib.auth.models import User
 
-from chips.catalogue import planning, selection
+from chips.catalogue import planning, sar_selection, selection
+from chips.catalogue.sar_models import SarScene
+from chips.composite.s1_params import S1_LEVELS
 from chips.errors import nothing_read
 from chips.models import Asset, ClientCache, JobKind, Level, Scene
 from chips.raster.bands import BAND_RESOLUTION
@@ -45,7 +47,7 @@ class CompositeRequest:
 
 @dataclass(frozen=True)
 class PlannedComposite:
-    scene: Scene
+    scene: Scene | SarScene
     specs: tuple[ChipSpec, ChipSpec, ChipSpec]
     scl: ChipSpec | None
     key: str
@@ -176,7 +178,10 @@ def plan_composites(
 ) -> CompositePlan:
     """One composite per acquisition (scenes holding all three bands), and the client's
     cache for this square, bands, lut and outline (one token each, so `<product>.png`
-    names one file). `keep` narrows the scenes (min_clear: the parcel's clear dates)."""
+    names one file). `keep` narrows the scenes (min_clear: the parcel's clear dates).
+    Sentinel-1 levels: one composite per pass (`_plan_sar`)."""
+    if request.level in S1_LEVELS:
+        return CompositePlan(request, _client(user, ip, request), *_plan_sar(request))
     scenes = selection.select_scenes(
         lon=request.lon,
         lat=request.lat,
@@ -200,8 +205,55 @@ def plan_composites(
         if item is not None:
             items.append(item)
     nothing_read(failed.values(), made=bool(items))
-    variant = "|".join([",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""])
+    return CompositePlan(request, _client(user, ip, request), items, failed)
+
+
+def _client(user: User, ip: str, request: CompositeRequest) -> ClientCache:
+    """The client's cache of this square, bands (or Sentinel-1 kind), lut and outline."""
+    parts = [",".join(request.bands), request.lut.to_param(), request.outline_wkt or ""]
+    if request.level in S1_LEVELS:
+        parts.insert(0, request.level)
+    variant = "|".join(parts)
     square = cache.square_key(lon=request.lon, lat=request.lat, chipsize=request.chipsize)
     square += "|c" + hashlib.sha256(variant.encode()).hexdigest()[:12]
-    client = cache.client_cache(user=user, ip=ip, square=square)
-    return CompositePlan(request, client, items, failed)
+    return cache.client_cache(user=user, ip=ip, square=square)
+
+
+def _plan_sar(request: CompositeRequest) -> tuple[list[PlannedComposite], dict[str, str]]:
+    """One composite per Sentinel-1 pass holding VV and VH: its VV, VH, VV windows on the
+    product's grid (what the layers are is the kind's: chips.composite.s1_params)."""
+    scenes = sar_selection.select(
+        lon=request.lon,
+        lat=request.lat,
+        chipsize=request.chipsize,
+        kind=request.level,
+        start=request.start,
+        end=request.end,
+    )
+    assets = sar_selection.assets_of(scenes, ("VV", "VH"))
+    items: list[PlannedComposite] = []
+    failed: dict[str, str] = {}
+    for scene in scenes:
+        if (scene.pk, "VV") not in assets or (scene.pk, "VH") not in assets:
+            continue
+        try:
+            vv, vh = (
+                sar_selection.plan_chip(
+                    scene=scene,
+                    asset=assets[scene.pk, p],
+                    lon=request.lon,
+                    lat=request.lat,
+                    chipsize=request.chipsize,
+                )
+                for p in ("VV", "VH")
+            )
+        except ChipError as exc:
+            failed[scene.sensing_key] = str(exc)
+            continue
+        native = _outline_in(scene.epsg, request.outline_wkt)
+        specs = (vv, vh, vv)
+        items.append(
+            PlannedComposite(scene, specs, None, composite_key(specs, request.lut, native), native)
+        )
+    nothing_read(failed.values(), made=bool(items))
+    return items, failed

@@ -33,6 +33,11 @@ class ChipSpec:
     size_x: int
     size_y: int
     nodata: int = 0
+    # Sentinel-1 (chips.raster.sar): the band in the file (a coherence file holds two) and
+    # the source's nodata (None: NaN only); the chip is float32 with nodata NaN.
+    sar: bool = False
+    band_index: int = 1
+    source_nodata: float | None = None
     # Tags written into the GeoTIFF (product, sensing time, ...): they follow from the
     # product and band, so they take no part in the identity of the chip.
     tags: tuple[tuple[str, str], ...] = field(default=(), compare=False, hash=False)
@@ -52,7 +57,10 @@ class ChipSpec:
 
     @property
     def file_name(self) -> str:
-        """The name the API answers: <product>.<band>.tif (the CbM tools parse it)."""
+        """The name the API answers: <product>.<band>.tif (the CbM tools parse it);
+        Sentinel-1 chips <product>_<polarisation>.tif (as the JRC's rawS1ChipsBatch)."""
+        if self.sar:
+            return f"{self.product_id}_{self.band}.tif"
         return f"{self.product_id}.{self.band}.tif"
 
     @cached_property

@@ -16,10 +16,11 @@ import rasterio
 import shapely
 from rasterio.errors import RasterioError
 
+from chips.raster import sar
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, SourceUnreadable
 from chips.raster.extract import read_window, write_atomic
-from chips.raster.gdal_env import gdal_path, raster_env
+from chips.raster.gdal_env import gdal_path, raster_env, sidecars
 from chips.raster.render import BandArray, Lut, cloud_share, render_composite
 
 
@@ -44,6 +45,9 @@ class CompositeWork:
     outline_wkt: str | None
     text: tuple[tuple[str, str], ...]
     target: str
+    # Sentinel-1 (bands: VV, VH, VV of one product): "CARD-BS" renders VV dB, VH dB and
+    # the VV/VH ratio in dB; "CARD-COH6" VV, VH and VV coherence. "" for Sentinel-2.
+    recipe: str = ""
 
 
 def read_source(source: CompositeSource) -> np.ndarray:
@@ -66,6 +70,8 @@ def make_png(work: CompositeWork, *, decode_threads: int | None = 1) -> int:
     `decode_threads` caps GDAL's decoding threads (a pool worker: 1, the pool keeps the
     cores busy)."""
     overrides = {} if decode_threads is None else {"GDAL_NUM_THREADS": str(decode_threads)}
+    if work.recipe:
+        return _make_sar_png(work, overrides)
     with raster_env(**overrides):
         arrays = [read_source(s) for s in work.bands]
         if not any(np.any(a != s.spec.nodata) for a, s in zip(arrays, work.bands, strict=True)):
@@ -84,6 +90,46 @@ def make_png(work: CompositeWork, *, decode_threads: int | None = 1) -> int:
     png, _ = render_composite(
         bands=bands, crs=f"EPSG:{work.bands[0].spec.epsg}", lut=work.lut, outline=outline, text=text
     )
+    write_atomic(Path(work.target), png)
+    return len(png)
+
+
+def read_sar_source(source: CompositeSource) -> np.ndarray:
+    """A Sentinel-1 window, float32 with NaN where invalid: the held raw chip (already so)
+    or the polarisation's band of the product file."""
+    spec = source.spec
+    try:
+        if source.held is not None:
+            with rasterio.open(source.held) as src:
+                return src.read(1)
+        with sidecars(spec.href), rasterio.open(gdal_path(spec.href)) as src:
+            return sar.read_chip(src, spec)
+    except (RasterioError, IndexError) as exc:
+        raise SourceUnreadable(source.held or spec.href, str(exc)) from exc
+
+
+def sar_layers(recipe: str, vv: np.ndarray, vh: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The three layers a Sentinel-1 composite shows (NaN where either is invalid)."""
+    if recipe == "CARD-BS":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vv_db = (10.0 * np.log10(vv)).astype(np.float32)
+            vh_db = (10.0 * np.log10(vh)).astype(np.float32)
+        return [("VV", vv_db), ("VH", vh_db), ("VV/VH", vv_db - vh_db)]
+    return [("VV", vv), ("VH", vh), ("VV", vv)]
+
+
+def _make_sar_png(work: CompositeWork, overrides: dict[str, str]) -> int:
+    with raster_env(**overrides):
+        vv, vh = (read_sar_source(s) for s in work.bands[:2])
+    if not (np.isfinite(vv).any() or np.isfinite(vh).any()):
+        return 0
+    transform = work.bands[0].spec.transform
+    bands = [BandArray(name, data, transform, float("nan"))
+             for name, data in sar_layers(work.recipe, vv, vh)]  # fmt: skip
+    outline = shapely.from_wkt(work.outline_wkt) if work.outline_wkt else None
+    png, _ = render_composite(bands=bands, crs=f"EPSG:{work.bands[0].spec.epsg}", lut=work.lut,
+                              outline=outline, text=dict(work.text),
+                              digits=1 if work.recipe == "CARD-BS" else 2)  # fmt: skip
     write_atomic(Path(work.target), png)
     return len(png)
 

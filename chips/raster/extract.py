@@ -24,10 +24,11 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 from rasterio.windows import Window
 
+from chips.raster import sar
 from chips.raster.bands import SCL_CLASSES
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, ChipWriteFailed, SourceUnreadable
-from chips.raster.gdal_env import gdal_path, raster_env
+from chips.raster.gdal_env import gdal_path, raster_env, sidecars
 
 # The one place a failing file's path is written: the errors' messages never carry it.
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def band_grid(href: str) -> BandGrid:
     """The grid of a band file. Files in the archive never change under the same href, so
     the answer is kept for the life of the process (a warm request opens no file)."""
     try:
-        with raster_env(), rasterio.open(gdal_path(href)) as src:
+        with raster_env(), sidecars(href), rasterio.open(gdal_path(href)) as src:
             return BandGrid(tuple(src.transform)[:6], src.width, src.height)
     except RasterioError as exc:
         raise _unreadable(href, exc) from exc
@@ -210,19 +211,20 @@ def cut_file_reporting(
 def _cut_from_one_file(href: str, group: Sequence[tuple[ChipSpec, Path]]) -> dict[str, int]:
     written: dict[str, int] = {}
     try:
-        src = rasterio.open(gdal_path(href))
+        with sidecars(href):
+            src = rasterio.open(gdal_path(href))
     except RasterioError as exc:
         raise _unreadable(href, exc, group[0][0]) from exc
     with src:
         for spec, path in group:
             try:
-                array = read_window(src, spec)
-            except RasterioError as exc:
+                array = sar.read_chip(src, spec) if spec.sar else read_window(src, spec)
+            except (RasterioError, IndexError) as exc:
                 raise _unreadable(href, exc, spec) from exc
-            if not np.any(array != spec.nodata):
+            if not (np.any(np.isfinite(array)) if spec.sar else np.any(array != spec.nodata)):
                 written[spec.key] = 0
                 continue
-            data = encode_geotiff(array, spec)
+            data = sar.encode_chip(array, spec) if spec.sar else encode_geotiff(array, spec)
             try:
                 write_atomic(path, data)
             except ChipWriteFailed as exc:

@@ -8,6 +8,7 @@ decodes. Hrefs are mapped onto GDAL's virtual file systems here too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import rasterio
@@ -44,6 +45,18 @@ GDAL_OPTIONS: dict[str, str | int | bool] = {
 def raster_env(**overrides: str | int | bool) -> rasterio.Env:
     """The rasterio Env every read of a band file runs in (`overrides` replace options)."""
     return rasterio.Env(**{**GDAL_OPTIONS, **overrides})
+
+
+# Band files that need the files beside them: ENVI rasters (the JRC's CARD-BS .img) keep
+# their georeferencing in a sidecar .hdr, which GDAL finds only by looking in the folder.
+SIDECAR_SUFFIXES = (".img",)
+
+
+def sidecars(href: str) -> rasterio.Env | contextlib.nullcontext[None]:
+    """An Env letting GDAL look beside `href` for its sidecar (nested in raster_env)."""
+    if href.lower().endswith(SIDECAR_SUFFIXES) and "://" not in href:
+        return rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="FALSE")
+    return contextlib.nullcontext()
 
 
 def gdal_path(href: str) -> str:

@@ -80,6 +80,7 @@ def render_composite(
     lut: Lut,
     outline: BaseGeometry | Iterable[Ring] | None = None,
     text: Mapping[str, str] | None = None,
+    digits: int = 0,
 ) -> tuple[bytes, str]:
     """An RGBA PNG of three bands on the first band's grid; alpha 0 where any band is nodata.
 
@@ -93,7 +94,7 @@ def render_composite(
         draw_outline(image, outline, transform=bands[0].transform)
     info = PngInfo()
     # The band values that map to 0 and 255, per band: what a legend shows for this chip.
-    info.add_text("stretch", stretch_text(bands, limits))
+    info.add_text("stretch", stretch_text(bands, limits, digits=digits))
     for key, value in (text or {}).items():
         info.add_text(key, value)
     buffer = io.BytesIO()
@@ -126,10 +127,14 @@ def stretched_rgba(
     return rgba, limits
 
 
-def stretch_text(bands: Sequence[BandArray], limits: Sequence[tuple[float, float]]) -> str:
-    """`B08:812-4410 B04:...`: each band's name and the values stretched to 0 and 255."""
+def stretch_text(
+    bands: Sequence[BandArray], limits: Sequence[tuple[float, float]], *, digits: int = 0
+) -> str:
+    """`B08:812-4410 B04:...`: each band's name and the values stretched to 0 and 255
+    (`digits` after the point: Sentinel-1 dB and coherence need them)."""
     return " ".join(
-        f"{b.name}:{lo:.0f}-{hi:.0f}" for b, (lo, hi) in zip(bands, limits, strict=True)
+        f"{b.name}:{lo:.{digits}f}-{hi:.{digits}f}"
+        for b, (lo, hi) in zip(bands, limits, strict=True)
     )
 
 

@@ -130,6 +130,12 @@ def _sorted_by_label(lab: np.ndarray, val: np.ndarray) -> np.ndarray:
         keys = (lab.astype(np.int64) << 16) | val.astype(np.int64)
         keys.sort()
         return (keys & 0xFFFF).astype(np.float64)
+    if val.dtype == np.float32 and val.size and bool(val.min() > 0):
+        # Positive float32 (Sentinel-1's linear values) sort as their bit patterns do: the
+        # same one-key sort, label in the high 32 bits.
+        keys = (lab.astype(np.int64) << 32) | val.view(np.uint32).astype(np.int64)
+        keys.sort()
+        return (keys & 0xFFFFFFFF).astype(np.uint32).view(np.float32).astype(np.float64)
     return val[np.lexsort((val, lab))].astype(np.float64)
 
 

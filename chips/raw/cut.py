@@ -34,19 +34,23 @@ class SceneWork:
 
     scene_id: int
     specs: tuple[ChipSpec, ...]
+    # A Sentinel-1 product's chips (scene_id names a SarScene): the same unit of work,
+    # recorded against the other catalogue table.
+    sar: bool = False
 
     def unit(self, *, refresh: bool) -> Unit:
         payload = {
             "scene_id": self.scene_id,
             "specs": [s.to_dict() for s in self.specs],
             "refresh": refresh,
+            "sar": self.sar,
         }
         return Unit(JobKind.RAW, tuple(s.key for s in self.specs), payload)
 
     @classmethod
     def of(cls, unit: Unit) -> SceneWork:
         specs = tuple(ChipSpec.from_dict(d) for d in unit.payload["specs"])
-        return cls(unit.payload["scene_id"], specs)
+        return cls(unit.payload["scene_id"], specs, bool(unit.payload.get("sar")))
 
 
 @dataclass
@@ -62,7 +66,8 @@ def chip_record(spec: ChipSpec, *, scene_id: int, size: int) -> cache.ChipRecord
         file_name=spec.file_name,
         spec_key=spec.key,
         stored_path=cache.stored_relpath(spec),
-        scene_id=scene_id,
+        scene_id=None if spec.sar else scene_id,
+        sar_scene_id=scene_id if spec.sar else None,
         band=spec.band,
         size_bytes=size,
     )

@@ -154,6 +154,7 @@ def deliver(
     refresh: bool,
     shorten: Shorten,
     background: bool = False,
+    limit: int | None = None,
 ) -> Delivery:
     """Give the client a chip of each band of each scene (chips.raw.plan): join the same
     request's running job if there is one; else reuse what the client holds and start a
@@ -189,7 +190,7 @@ def deliver(
         # rather than open a second job for chips that are there now.
         held = cache.held_chips(cache=client, specs=[p.spec for p in missing]) | held
         missing = [p for p in planned if p.spec.key not in held]
-    limit = settings.MAX_CHIPS_PER_REQUEST
+    limit = settings.MAX_CHIPS_PER_REQUEST if limit is None else limit
     if len(missing) > limit:
         window = shorten.window
         raise TooManyChips(
@@ -241,11 +242,12 @@ def _start(
         owner=dispatch.owner(),
     )
     if created:
-        per_scene: dict[int, list[ChipSpec]] = {}
+        per_scene: dict[tuple[int, bool], list[ChipSpec]] = {}
         for item in missing:
-            per_scene.setdefault(item.scene.pk, []).append(item.spec)
+            per_scene.setdefault((item.scene.pk, item.spec.sar), []).append(item.spec)
         units = [
-            SceneWork(pk, tuple(specs)).unit(refresh=refresh) for pk, specs in per_scene.items()
+            SceneWork(pk, tuple(specs), sar).unit(refresh=refresh)
+            for (pk, sar), specs in per_scene.items()
         ]
         dispatch.submit(job, units, background=background)
     return job, created

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chips.catalogue.models import Scene
 from chips.catalogue.planning import plan_chip, scene_assets
+from chips.catalogue.sar_models import SarScene
 from chips.errors import nothing_read
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError
@@ -18,7 +19,7 @@ class PlannedChip:
     """One entry of an answer: its date label, its scene and what to cut."""
 
     label: str
-    scene: Scene
+    scene: Scene | SarScene
     spec: ChipSpec
 
 

@@ -19,9 +19,10 @@ from django.contrib.gis.geos import Polygon
 
 from chips.catalogue import selection
 from chips.catalogue.models import Scene
+from chips.catalogue.sar_models import SarScene
 from chips.models import JobStatus
-from chips.signatures.models import SignatureExtraction
-from chips.signatures.work import dataset_unit, open_job
+from chips.signatures.models import SarExtraction, SignatureExtraction
+from chips.signatures.work import dataset_unit, open_job, sar_dataset_unit
 from chips.work import jobs
 from parcels.models import Parcel, ParcelDataset
 
@@ -53,45 +54,76 @@ def dataset_scenes(
     return selection.candidate_scenes(square=box, level=level, start=start, end=end)
 
 
-def done_scenes(dataset: ParcelDataset, bands: Sequence[str]) -> set[int]:
+def sar_dataset_products(
+    dataset: ParcelDataset, *, kind: str, start: dt.date, end: dt.date
+) -> list[SarScene]:
+    """The Sentinel-1 products of the window whose footprint meets the dataset's extent
+    (every one: a parcel's series keeps every pass)."""
+    extent = Parcel.objects.filter(dataset=dataset).aggregate(box=Extent("geom"))["box"]
+    if extent is None:
+        return []
+    box = Polygon.from_bbox(extent)
+    box.srid = 4326
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    hi = dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1)
+    rows = SarScene.objects.filter(
+        kind=kind, sensing_time__gte=lo, sensing_time__lt=hi, footprint__intersects=box
+    )
+    return list(rows.order_by("sensing_time", "product_id"))
+
+
+def done_scenes(
+    dataset: ParcelDataset,
+    bands: Sequence[str],
+    marks_model: type[SignatureExtraction] | type[SarExtraction] = SignatureExtraction,
+) -> set[int]:
     """Scenes whose extraction for the dataset holds every band asked."""
-    marks = SignatureExtraction.objects.filter(dataset=dataset).values_list("scene_id", "bands")
+    marks = marks_model.objects.filter(dataset=dataset).values_list("scene_id", "bands")
     return {pk for pk, held in marks if set(bands) <= set(held)}
 
 
 def extract(
     dataset: ParcelDataset,
-    scenes: Sequence[Scene],
+    scenes: Sequence[Scene] | Sequence[SarScene],
     bands: Sequence[str],
     *,
     progress: Callable[[int], None] = lambda n: None,
     timeout: float = 24 * 3600,
 ) -> Outcome:
-    """Extract the scenes not done yet; `progress(n)` as n more scenes are over."""
+    """Extract the scenes (Sentinel-2 scenes, or Sentinel-1 products: their polarisations
+    as `bands`) not done yet; `progress(n)` as n more scenes are over."""
     started = time.perf_counter()
     wanted = sorted(bands)
-    done = done_scenes(dataset, wanted)
+    sar = bool(scenes) and isinstance(scenes[0], SarScene)
+    done = done_scenes(dataset, wanted, SarExtraction if sar else SignatureExtraction)
     todo = [s for s in scenes if s.pk not in done]
     outcome = Outcome(scenes=len(scenes), already=len(scenes) - len(todo))
     progress(outcome.already)
     if todo:
-        _run(dataset, todo, wanted, outcome, progress, timeout)
+        _run(dataset, todo, wanted, outcome, progress, timeout, sar=sar)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
 def _run(
     dataset: ParcelDataset,
-    todo: Sequence[Scene],
+    todo: Sequence[Scene | SarScene],
     bands: list[str],
     outcome: Outcome,
     progress: Callable[[int], None],
     timeout: float,
+    *,
+    sar: bool = False,
 ) -> None:
     """One signature job, a unit per scene (the same run going already is joined), then
     wait for it, telling `progress` as scenes are over."""
-    units = [dataset_unit(dataset.pk, scene, bands) for scene in todo]
-    job, _ = open_job(f"d{dataset.pk}:{','.join(bands)}", units, [s.product_id for s in todo])
+    if sar:
+        units = [sar_dataset_unit(dataset.pk, s, bands) for s in todo if isinstance(s, SarScene)]
+        owner = f"d{dataset.pk}:s1:{','.join(bands)}"
+    else:
+        units = [dataset_unit(dataset.pk, s, bands) for s in todo if isinstance(s, Scene)]
+        owner = f"d{dataset.pk}:{','.join(bands)}"
+    job, _ = open_job(owner, units, [s.product_id for s in todo])
     deadline = time.monotonic() + timeout
     told = 0
     while True:
@@ -108,7 +140,9 @@ def _run(
         reported = set(job.reported)
         outcome.failed.update({s.product_id: job.failure for s, u in zip(todo, units, strict=True)
                                if u.keys[0] not in reported})  # fmt: skip
-    marks = SignatureExtraction.objects.filter(dataset=dataset, scene__in=[s.pk for s in todo])
+    model: type[SarExtraction] | type[SignatureExtraction]
+    model = SarExtraction if sar else SignatureExtraction
+    marks = model.objects.filter(dataset=dataset, scene__in=[s.pk for s in todo])
     for mark in marks:
         outcome.extracted += 1
         outcome.rows += mark.rows

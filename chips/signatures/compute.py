@@ -18,6 +18,7 @@ from pyproj import Transformer
 
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Scene
+from chips.catalogue.sar_models import SarScene
 from chips.raster.zonal import BandStats, band_stats, scene_stats
 from chips.raster.zonal_bulk import bulk_band_table, overlapping
 from chips.signatures import store
@@ -73,7 +74,7 @@ def parcel_scene(parcel_id: int, scene_id: int, bands: Sequence[str]) -> int:
     return len(stats)
 
 
-def dataset_parcels(dataset: ParcelDataset, scene: Scene) -> list[tuple[int, bytes]]:
+def dataset_parcels(dataset: ParcelDataset, scene: Scene | SarScene) -> list[tuple[int, bytes]]:
     """(pk, native WKB) of the dataset's parcels the scene's data footprint meets."""
     rows = Parcel.objects.filter(dataset=dataset, geom__intersects=scene.footprint)
     return [(pk, bytes(wkb)) for pk, wkb in rows.order_by("pk").values_list("pk", "geom_native")]

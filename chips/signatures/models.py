@@ -10,10 +10,33 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 
 from chips.catalogue.models import Scene
+from chips.catalogue.sar_models import SarScene
 from parcels.models import Parcel, ParcelDataset
 
 
-class Signature(models.Model):
+class StatColumns(models.Model):
+    """The statistics columns of a signature row, Sentinel-2 and Sentinel-1 alike (the
+    store writes both tables with the same COPY columns)."""
+
+    # The scene's sensing time, copied so "one parcel's season" is one index range scan.
+    sensing_time = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    std = models.FloatField(null=True, help_text="population standard deviation")
+    min = models.FloatField(null=True)
+    p25 = models.FloatField(null=True)
+    p50 = models.FloatField(null=True)
+    p75 = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+    # SCL: {"class": pixels} of the valid pixels.
+    hist = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Signature(StatColumns):
     """The statistics of one parcel's valid pixels (centre inside, nodata excluded) in one
     band file. count 0: computed, no valid pixel (the answer leaves the date out). Class
     bands (SCL) carry count and hist only; the other statistics are null there."""
@@ -38,19 +61,6 @@ class Signature(models.Model):
         db_constraint=False,
     )
     band = models.CharField(max_length=3)
-    # The scene's sensing time, copied so "one parcel's season" is one index range scan.
-    sensing_time = models.DateTimeField()
-    count = models.PositiveIntegerField()
-    mean = models.FloatField(null=True)
-    std = models.FloatField(null=True, help_text="population standard deviation")
-    min = models.FloatField(null=True)
-    p25 = models.FloatField(null=True)
-    p50 = models.FloatField(null=True)
-    p75 = models.FloatField(null=True)
-    max = models.FloatField(null=True)
-    # SCL: {"class": pixels} of the valid pixels.
-    hist = models.JSONField(null=True, blank=True)
-    computed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["parcel", "sensing_time", "band"]
@@ -104,3 +114,60 @@ class ExtractionProgress(ParcelDataset):
         proxy = True
         verbose_name = "signature extraction"
         verbose_name_plural = "signature extraction per dataset"
+
+
+class SarSignature(StatColumns):
+    """The statistics of one parcel's valid pixels in one polarisation of a Sentinel-1
+    product (linear values; nodata and NaN excluded): the rows of tstype bs and c6. Keys
+    unconstrained in the database, as Signature's (derived data, recomputed at will)."""
+
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    scene = models.ForeignKey(
+        SarScene,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        db_index=False,
+        db_constraint=False,
+    )
+    band = models.CharField(max_length=2, help_text="the polarisation: VV or VH")
+
+    class Meta:
+        ordering = ["parcel", "sensing_time", "band"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parcel", "scene", "band"], name="sarsig_parcel_scene_band_uniq"
+            ),
+        ]
+        indexes = [
+            # One parcel's season: parcel_id = %s AND sensing_time BETWEEN %s AND %s.
+            models.Index(fields=["parcel", "sensing_time"], name="sarsig_parcel_time_idx"),
+            models.Index(fields=["scene"], name="sarsig_scene_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"parcel {self.parcel_id} {self.scene_id}.{self.band}"
+
+
+class SarExtraction(models.Model):
+    """One Sentinel-1 product's bulk extraction for a dataset (as SignatureExtraction)."""
+
+    dataset = models.ForeignKey(
+        ParcelDataset, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scene = models.ForeignKey(SarScene, on_delete=models.CASCADE, related_name="+")
+    bands = models.JSONField(default=list)
+    parcels = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+    seconds = models.FloatField()
+    finished = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dataset", "scene"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "scene"], name="sarextract_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}/{self.scene_id}: {self.rows} rows"

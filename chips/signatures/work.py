@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 import shapely
 
 from chips.catalogue.models import Scene
+from chips.catalogue.sar_models import SarScene
 from chips.models import ChipJob, JobKind
 from chips.raster.errors import ChipError
 from chips.raster.threads import CUT_THREADS
 from chips.raster.zonal import BandStats, scene_stats
+from chips.signatures import sar_compute
 from chips.signatures.compute import extract_scene, in_crs, scene_files, signature
-from chips.signatures.models import Signature
+from chips.signatures.models import SarSignature, Signature
 from chips.signatures.store import record
 from chips.work import dispatch, jobs
 from chips.work.units import Outcome, Reported, Unit, runner
@@ -38,6 +40,18 @@ def dataset_unit(dataset_id: int, scene: Scene, bands: Sequence[str]) -> Unit:
     return Unit(JobKind.SIGNATURES, (f"d{dataset_id}:s{scene.pk}",), payload)
 
 
+def sar_parcel_unit(parcel_id: int, scene_id: int, polarisations: Sequence[str]) -> Unit:
+    """One parcel's rows of one Sentinel-1 product, every polarisation asked."""
+    payload = {"parcel": parcel_id, "sar_scene": scene_id, "bands": sorted(polarisations)}
+    return Unit(JobKind.SIGNATURES, (f"p{parcel_id}:r{scene_id}",), payload)
+
+
+def sar_dataset_unit(dataset_id: int, scene: SarScene, polarisations: Sequence[str]) -> Unit:
+    """Every parcel of a dataset one Sentinel-1 product covers (bulk extraction)."""
+    payload = {"dataset": dataset_id, "sar_scene": scene.pk, "bands": sorted(polarisations)}
+    return Unit(JobKind.SIGNATURES, (f"d{dataset_id}:r{scene.pk}",), payload)
+
+
 def open_job(owner: str, units: Sequence[Unit], labels: Sequence[str]) -> tuple[ChipJob, bool]:
     """The signature job of these units (`owner`: "p<parcel>" or "d<dataset>:<bands>"),
     opened and submitted, or the running one of the same work joined. `labels`: each
@@ -55,13 +69,22 @@ def open_job(owner: str, units: Sequence[Unit], labels: Sequence[str]) -> tuple[
 @runner(JobKind.SIGNATURES)
 def signature_units(job: ChipJob, units: Sequence[Unit]) -> Iterator[Reported]:
     """A parcel's scenes at once in threads (GDAL releases the GIL), their rows recorded
-    together; a dataset's scenes one after the other (each reads its band files whole)."""
-    parcel_units = [u for u in units if "parcel" in u.payload]
+    together; a dataset's scenes one after the other (each reads its band files whole).
+    Sentinel-1 units (`sar_scene`) the same way, on their own tables."""
+    s1 = [u for u in units if "sar_scene" in u.payload]
+    s2 = [u for u in units if "sar_scene" not in u.payload]
+    parcel_units = [u for u in s2 if "parcel" in u.payload]
     if parcel_units:
         yield _parcel_scenes(parcel_units)
-    for unit in units:
+    for unit in s2:
         if "dataset" in unit.payload:
             yield [(unit, _dataset_scene(unit))]
+    sar_parcels = [u for u in s1 if "parcel" in u.payload]
+    if sar_parcels:
+        yield _sar_parcel_products(sar_parcels)
+    for unit in s1:
+        if "dataset" in unit.payload:
+            yield [(unit, _sar_dataset_product(unit))]
 
 
 def _stats(work: tuple[dict[str, str], shapely.Geometry]) -> list[BandStats] | ChipError:
@@ -109,4 +132,43 @@ def _dataset_scene(unit: Unit) -> Outcome:
         log.warning("signatures: dataset %s scene %s failed: %s", dataset_id, scene_id, exc)
         return Outcome(failed={unit.keys[0]: str(exc)})
     log.info("signatures: dataset %s scene %s done, %d rows", dataset_id, scene_id, mark.rows)
+    return Outcome()
+
+
+def _sar_parcel_products(units: Sequence[Unit]) -> Reported:
+    parcels = Parcel.objects.select_related("dataset").in_bulk({u.payload["parcel"] for u in units})
+    scenes = SarScene.objects.in_bulk([u.payload["sar_scene"] for u in units])
+
+    def stats(work: sar_compute.ParcelWork) -> list[BandStats] | ChipError:
+        try:
+            return sar_compute.parcel_stats(work)
+        except ChipError as exc:
+            return exc
+
+    works = [sar_compute.parcel_work(parcels[u.payload["parcel"]], scenes[u.payload["sar_scene"]],
+                                     u.payload["bands"]) for u in units]  # fmt: skip
+    with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(units)))) as pool:
+        results = list(pool.map(stats, works))
+    rows: list[SarSignature] = []
+    reported: Reported = []
+    for u, result in zip(units, results, strict=True):
+        scene = scenes[u.payload["sar_scene"]]
+        if isinstance(result, ChipError):
+            log.warning("parcel %s, product %s: %s", u.payload["parcel"], scene.product_id, result)
+            reported.append((u, Outcome(failed={u.keys[0]: str(result)})))
+            continue
+        rows.extend(sar_compute.signature(u.payload["parcel"], scene, s) for s in result)
+        reported.append((u, Outcome()))
+    record(rows)
+    return reported
+
+
+def _sar_dataset_product(unit: Unit) -> Outcome:
+    dataset_id, scene_id = unit.payload["dataset"], unit.payload["sar_scene"]
+    try:
+        mark = sar_compute.extract_product(dataset_id, scene_id, unit.payload["bands"])
+    except ChipError as exc:
+        log.warning("signatures: dataset %s product %s failed: %s", dataset_id, scene_id, exc)
+        return Outcome(failed={unit.keys[0]: str(exc)})
+    log.info("signatures: dataset %s product %s done, %d rows", dataset_id, scene_id, mark.rows)
     return Outcome()

@@ -53,9 +53,10 @@ class ChipRecord:
     file_name: str
     spec_key: str
     stored_path: str
-    scene_id: int
+    scene_id: int | None  # the Sentinel-2 scene, or
     band: str
     size_bytes: int
+    sar_scene_id: int | None = None  # the Sentinel-1 product
 
 
 def record_chips(records: Sequence[ChipRecord], *, cache_id: int) -> None:
@@ -71,6 +72,7 @@ def record_chips(records: Sequence[ChipRecord], *, cache_id: int) -> None:
                 spec_key=r.spec_key,
                 stored_path=r.stored_path,
                 scene_id=r.scene_id,
+                sar_scene_id=r.sar_scene_id,
                 band=r.band,
                 size_bytes=r.size_bytes,
             )
@@ -78,7 +80,7 @@ def record_chips(records: Sequence[ChipRecord], *, cache_id: int) -> None:
         ],
         update_conflicts=True,
         unique_fields=["cache", "file_name"],
-        update_fields=["spec_key", "stored_path", "scene", "band", "size_bytes"],
+        update_fields=["spec_key", "stored_path", "scene", "sar_scene", "band", "size_bytes"],
     )
 
 

@@ -3,7 +3,8 @@ JSON."""
 
 from __future__ import annotations
 
-from typing import cast
+import datetime as dt
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from chips.raw import answer as raw_answer
 from chips.raw import deliver as chip_delivery
+from chips.raw import s1 as s1_raw
 from chips.signatures import series
 from chips.web import serializers as s
 from chips.work import jobs
@@ -51,6 +53,8 @@ class RawChipByLocation(APIView):
 
     def get(self, request: Request) -> Response:
         values = s.RawChipByLocationQuery.validated(request.query_params)
+        if values["level"] in s.S1_LEVELS:
+            return delivered(request, s1_by_location(request, values))
         delivery = chip_delivery.raw_chips_by_location(
             user=caller(request), ip=client_ip(request), **values
         )
@@ -68,6 +72,10 @@ class RawChipByParcelId(APIView):
         values = s.RawChipByParcelQuery.validated(request.query_params)
         parcel = parcel_get(user=request.user, key=values.pop("dataset"), pid=values.pop("pid"))
         centre = getattr(parcel, "centroid", None) or parcel.geom.centroid
+        if values["level"] in s.S1_LEVELS:  # min_clear is LEVEL2A's only: None here
+            values.pop("min_clear")
+            values.update(lon=centre.x, lat=centre.y)
+            return delivered(request, s1_by_location(request, values))
         keep = series.clear_filter(parcel, values.pop("min_clear"))
         delivery = chip_delivery.raw_chips_by_location(
             user=caller(request),
@@ -98,6 +106,53 @@ class RawChipsBatch(APIView):
             bands=values["bands"],
             chipsize=values["chipsize"],
             level=values["level"],
+            background=values["background"],
+        )
+        return delivered(request, delivery)
+
+
+def s1_by_location(request: Request, values: dict[str, Any]) -> chip_delivery.Delivery:
+    """The S2 raw endpoints with plevel=CARD-BS|CARD-COH6: one polarisation (`band`)."""
+    return s1_raw.s1_chips(
+        user=caller(request),
+        ip=client_ip(request),
+        lon=values["lon"],
+        lat=values["lat"],
+        start=values["start"],
+        end=values["end"],
+        chipsize=values["chipsize"],
+        kind=values["level"],
+        polarisations=(values["band"],),
+        batch=False,
+        refresh=values["refresh"],
+        onlylist=values["onlylist"],
+        background=values["background"],
+    )
+
+
+@extend_schema(
+    request={"application/json": s.RawS1ChipsBatchBody},
+    responses={**CHIP_ANSWERS, **error_responses(400, 401, 413, 429, 503)},
+)
+class RawS1ChipsBatch(APIView):
+    """POST rawS1ChipsBatch: every Sentinel-1 pass over the point in the dates, a VH and
+    a VV chip each, on the product's own grid (float32 linear, nodata NaN)."""
+
+    def post(self, request: Request) -> Response:
+        s.RawS1ChipsBatchBody.check_keys(request.data)
+        values = s.RawS1ChipsBatchBody.validated(request.data)
+        start, end = (dt.date.fromisoformat(d) for d in values["dates"])
+        delivery = s1_raw.s1_chips(
+            user=caller(request),
+            ip=client_ip(request),
+            lon=values["lon"],
+            lat=values["lat"],
+            start=start,
+            end=end,
+            chipsize=values["chipsize"],
+            kind=values["plevel"],
+            orbit_direction=values["orbit_direction"],
+            relative_orbit=values["relative_orbit"],
             background=values["background"],
         )
         return delivered(request, delivery)

@@ -29,6 +29,7 @@ from chips.errors import TooManyChips, fitting_windows
 from chips.models import JobKind, Scene
 from chips.raster.bands import BAND_RESOLUTION
 from chips.signatures import series
+from chips.web import s1_page, s1_season
 from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
@@ -126,8 +127,12 @@ class ChipsByParcelId(CompositePage):
             return season(parcel, level=composite.level, start=composite.start,
                           end=composite.end, min_clear=min_clear, chips=chips)  # fmt: skip
 
+        def s1_of() -> dict[str, Any] | None:  # Sentinel-1 under the NDVI (chips.web.s1_season)
+            return s1_season.context(parcel, start=composite.start, end=composite.end,
+                                     hidden=hidden)  # fmt: skip
+
         return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep,
-                       season_of=season_of)  # fmt: skip
+                       season_of=season_of, s1_of=s1_of)  # fmt: skip
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -148,6 +153,7 @@ def _answer(
     hidden: list[tuple[str, str]],
     keep: series.SceneFilter | None = None,
     season_of: Callable[[set[str]], dict[str, Any] | None] | None = None,
+    s1_of: Callable[[], dict[str, Any] | None] | None = None,
 ) -> HttpResponse:
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
@@ -173,6 +179,8 @@ def _answer(
         context["season"] = found if "points" in found else None
         context["season_fields"] = season_fields(hidden, composite)
         context["parcel_sky"] = True
+    if s1_of is not None:
+        context["s1_season"] = s1_of()
     return render(request, "chips/composite_page.html", context)
 
 
@@ -260,6 +268,7 @@ def _page_context(
         "presets": [
             (label, "_".join(bands), _url_with(request, bands="_".join(bands), refresh=None))
             for label, bands in BAND_PRESETS
+            if not s1_page.is_s1(composite)  # a Sentinel-1 composite's layers are fixed
         ],
         "form": {
             "start_date": composite.start.isoformat(),
@@ -392,7 +401,7 @@ def _clear_chip_limits(
 
 def _common_offset(status: PlanStatus) -> int | None:
     """The radiometric offset (DN) all the window's scenes share; None when they differ."""
-    offsets = {chip.item.scene.radiometric_offset for chip in status.chips}
+    offsets = {getattr(chip.item.scene, "radiometric_offset", 0) for chip in status.chips}
     return offsets.pop() if len(offsets) == 1 else None
 
 
@@ -411,6 +420,8 @@ def _raw_url(request: Request, composite: CompositeRequest) -> str:
 def _coverage(composite: CompositeRequest) -> str:
     """What the archive holds at the point, for an empty window: its dates there, or the
     tiles it holds at all (the answer to "why nothing?")."""
+    if s1_page.is_s1(composite):
+        return s1_page.coverage(composite)
     here = Scene.objects.filter(
         level=composite.level, footprint__intersects=Point(composite.lon, composite.lat, srid=4326)
     ).aggregate(first=Min("sensing_time"), last=Max("sensing_time"), n=Count("id"))
@@ -435,6 +446,8 @@ SCALE_LENGTHS = (5, 10, 20, 50, 100, 200, 250, 500, 1000, 1500)
 
 
 def _legend(composite: CompositeRequest, offset: int | None) -> list[dict[str, str]]:
+    if s1_page.is_s1(composite):
+        return s1_page.legend(composite)
     lut = composite.lut
     rows = []
     for i, channel in enumerate("RGB"):  # each channel's ramp is a class of the page's CSS

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from chips.composite import s1_params
 from chips.composite.params import (
     COMPOSITE_RESOLUTIONS,
     DEFAULT_BANDS,
@@ -34,6 +35,9 @@ from common.params import (
 )
 from parcels.params import ParcelParams
 
+# Sentinel-1 products as plevel (chips.raw.s1), their bands the polarisations.
+S1_LEVELS = ("CARD-BS", "CARD-COH6")
+S1_POLARISATIONS = ("VV", "VH")
 DEFAULT_CHIPSIZE = 1280
 MIN_CHIPSIZE, MAX_CHIPSIZE = 10, 5120
 BANDS = tuple(BAND_RESOLUTION)
@@ -45,17 +49,26 @@ _COMPOSITE_BAND = "|".join(b for b in BANDS if BAND_RESOLUTION[b] in COMPOSITE_R
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
-def parse_level(value: str | None) -> str:
-    """plevel: LEVEL2A (the default, also for an empty value) or LEVEL1C."""
+def parse_level(value: str | None, *, s1: bool = False) -> str:
+    """plevel: LEVEL2A (the default, also for an empty value) or LEVEL1C; with `s1` also
+    the Sentinel-1 kinds CARD-BS and CARD-COH6 (the raw chip endpoints)."""
     level = value or Level.L2A
+    if s1 and level.upper() in S1_LEVELS:
+        return level.upper()
     if level not in LEVEL_BANDS:
+        choices = [*LEVEL_BANDS, *S1_LEVELS] if s1 else list(LEVEL_BANDS)
         raise BadParameter(
-            f"plevel={value!r}: use LEVEL2A or LEVEL1C", param="plevel", choices=list(LEVEL_BANDS)
+            f"plevel={value!r}: use {' or '.join(choices)}", param="plevel", choices=choices
         )
     return level
 
 
 def parse_band(value: str, level: str, param: str = "band") -> str:
+    if level in S1_LEVELS:
+        if value.upper() not in S1_POLARISATIONS:
+            raise BadParameter(f"{param}={value!r}: {level} has bands VV and VH", param=param,
+                               choices=list(S1_POLARISATIONS))  # fmt: skip
+        return value.upper()
     if value not in LEVEL_BANDS[level]:
         allowed = " ".join(LEVEL_BANDS[level])
         raise BadParameter(
@@ -73,14 +86,17 @@ def any_band(value: str) -> str:
 
 
 class LevelParam(ParamField, serializers.ChoiceField):
-    """plevel; `optional`: absent means any level (rawChipsBatch), not LEVEL2A."""
+    """plevel; `optional`: absent means any level (rawChipsBatch), not LEVEL2A; `s1`: the
+    Sentinel-1 kinds are levels too (the raw chip endpoints)."""
 
-    def __init__(self, *, optional: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, optional: bool = False, s1: bool = False, **kwargs: Any) -> None:
         default = serializers.empty if optional else Level.L2A
-        super().__init__(choices=list(LEVEL_BANDS), default=default, required=False, **kwargs)
+        self.s1 = s1
+        choices = [*LEVEL_BANDS, *S1_LEVELS] if s1 else list(LEVEL_BANDS)
+        super().__init__(choices=choices, default=default, required=False, **kwargs)
 
     def parse(self, value: str) -> str:
-        return parse_level(value)
+        return parse_level(value, s1=self.s1)
 
 
 class ChipsizeParam(IntParam):
@@ -91,8 +107,8 @@ class ChipsizeParam(IntParam):
 class BandParam(ParamField, serializers.ChoiceField):
     """One band name; the serializer checks it against the level (`check_band`)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=BANDS, **kwargs)
+    def __init__(self, *, s1: bool = False, **kwargs: Any) -> None:
+        super().__init__(choices=[*BANDS, *S1_POLARISATIONS] if s1 else BANDS, **kwargs)
 
 
 class PatternParam(TextParam):
@@ -117,8 +133,10 @@ class DateWindowParams(ParamSerializer):
 class RawWindowParams(DateWindowParams):
     """What the raw chip endpoints share besides the point."""
 
-    plevel = LevelParam(source="level", help_text="processing level")
-    band = BandParam(help_text=BAND_HELP)
+    plevel = LevelParam(
+        source="level", s1=True, help_text="processing level; CARD-BS or CARD-COH6: Sentinel-1"
+    )
+    band = BandParam(s1=True, help_text=f"{BAND_HELP}; VV or VH (Sentinel-1)")
     chipsize = ChipsizeParam(help_text="side of the square chip, metres")
     refresh = BoolParam(help_text="cut again what the cache holds")
     onlylist = BoolParam(help_text="list the acquisitions (product ids), cut nothing")
@@ -184,10 +202,73 @@ class RawChipsBatchBody(JsonBodyParams, PointParams):
         ]
 
 
+class DatesParam(BodyListParam):
+    """rawS1ChipsBatch's ["YYYY-mm-dd", "YYYY-mm-dd"]: the first and last sensing date."""
+
+    def parse(self, value: Any) -> list[str]:
+        dates = super().parse(value)
+        try:
+            if len(dates) != 2 or any(len(d) != 10 for d in dates):
+                raise ValueError
+            start, end = (dt.date.fromisoformat(d) for d in dates)
+        except ValueError:
+            raise BadParameter(self.message, param=self.param) from None
+        if start > end:
+            raise BadParameter("dates: the first date is after the second", param="dates")
+        return dates
+
+
+class RawS1ChipsBatchBody(JsonBodyParams, PointParams):
+    """rawS1ChipsBatch: the JRC's five keys, and cbmweb's orbit filters."""
+
+    dates = DatesParam(
+        child=serializers.CharField(),
+        message='dates must be ["YYYY-mm-dd", "YYYY-mm-dd"] (first and last sensing date)',
+        help_text="first and last sensing date (UTC), inclusive",
+    )
+    chipsize = IntParam(lo=MIN_CHIPSIZE, hi=MAX_CHIPSIZE, help_text="side of the chip, metres")
+    plevel = PatternParam(pattern="^(CARD-BS|CARD-COH6)$", help_text="CARD-BS or CARD-COH6")
+    orbit_direction = PatternParam(
+        pattern="^(ASCENDING|DESCENDING)$", required=False, help_text="only these passes"
+    )
+    relative_orbit = IntParam(lo=1, hi=175, required=False, help_text="only this track")
+    async_ = BoolParam(source="background", help_text="answer 202 with the job at once")
+
+    KEYS = ("lon", "lat", "dates", "chipsize", "plevel", "orbit_direction", "relative_orbit",
+            "async")  # fmt: skip
+
+    def check_plevel(self, value: str, values: dict[str, Any]) -> str:
+        if value.upper() not in S1_LEVELS:
+            raise BadParameter(f"plevel={value!r}: use CARD-BS or CARD-COH6", param="plevel",
+                               choices=list(S1_LEVELS))  # fmt: skip
+        return value.upper()
+
+    def check_orbit_direction(self, value: str | None, values: dict[str, Any]) -> str | None:
+        if value is not None and value.upper() not in ("ASCENDING", "DESCENDING"):
+            raise BadParameter(f"orbit_direction={value!r}: use ASCENDING or DESCENDING",
+                               param="orbit_direction")  # fmt: skip
+        return None if value is None else value.upper()
+
+    @classmethod
+    def check_keys(cls, body: Any) -> None:
+        """Unknown keys answer 400 naming the first (the JRC answered 200 {"error"})."""
+        if isinstance(body, dict):
+            for key in body:
+                if key not in cls.KEYS:
+                    # An empty key has no name to give: the body is what is wrong.
+                    raise BadParameter(f"unknown key {key!r} (use {', '.join(cls.KEYS)})",
+                                       param=str(key) or "body")  # fmt: skip
+
+
 class CompositeParams(DateWindowParams):
     """What the composite pages share besides the point or parcel."""
 
-    plevel = LevelParam(source="level", help_text="processing level")
+    plevel = LevelParam(
+        source="level",
+        s1=True,
+        help_text="processing level; CARD-BS (VV dB, VH dB, VV/VH dB as R, G, B) or "
+        "CARD-COH6 (VV, VH, VV coherence): Sentinel-1, `bands` then does not apply",
+    )
     bands = PatternParam(
         pattern=f"^({_COMPOSITE_BAND})_({_COMPOSITE_BAND})_({_COMPOSITE_BAND})$",
         default=DEFAULT_BANDS,
@@ -203,9 +284,14 @@ class CompositeParams(DateWindowParams):
     refresh = BoolParam(help_text="make again what the cache holds")
 
     def check_bands(self, value: str, values: dict[str, Any]) -> tuple[str, str, str]:
+        if values["level"] in S1_LEVELS:  # what a Sentinel-1 composite shows is fixed
+            return s1_params.CHANNELS[values["level"]]
         return parse_bands(value, plevel=values["level"])
 
     def check_lut(self, value: str, values: dict[str, Any]) -> Lut:
+        if values["level"] in S1_LEVELS and value == DEFAULT_LUT:
+            # Sentinel-1: the default stretch is absolute, in dB (coherence 0..1).
+            return s1_params.DEFAULT_LUTS[values["level"]]
         return parse_lut(value)
 
 

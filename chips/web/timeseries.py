@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chips.signatures import series
+from chips.signatures import s1_series, series
 from chips.web import timeseries_serializers as s
 from common import tables
 from common.schema import error_responses
@@ -33,7 +33,10 @@ class ParcelTimeSeries(APIView):
         values = s.ParcelTimeSeriesQuery.validated(request.query_params)
         key = values["dataset"]
         parcel = parcel_get(user=request.user, key=key, pid=values["pid"])
-        answer = series.time_series(parcel, s.ParcelTimeSeriesQuery.series(values))
+        if values["tstype"] in s.S1_TSTYPES:
+            answer = s1_series.time_series(parcel, s.ParcelTimeSeriesQuery.sar_series(values))
+        else:
+            answer = series.time_series(parcel, s.ParcelTimeSeriesQuery.series(values))
         name = series.csv_name(
             aoi=key.aoi, year=key.year, ptype=key.ptype, pid=values["pid"], tstype=values["tstype"]
         )

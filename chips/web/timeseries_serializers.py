@@ -8,16 +8,19 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chips.signatures.s1_series import SarSeriesRequest
 from chips.signatures.series import S2_BANDS, SeriesRequest
-from chips.web.serializers import BAND_HELP, BandParam, LevelParam, parse_band
+from chips.web.serializers import BAND_HELP, BANDS, LevelParam, parse_band
 from common.errors import BadParameter
-from common.params import BoolParam, DateParam, FloatParam, ParamField
+from common.params import BoolParam, DateParam, FloatParam, IntParam, ParamField
 from parcels.params import ParcelParams
 
-TSTYPES = ("s2", "scl")
-# Sentinel-1 types of the CbM tools: answered 400 until Sentinel-1 is served.
+# Sentinel-1: bs (backscatter, bands VVb VHb) and c6 (6-day coherence, VVc VHc).
 S1_TSTYPES = ("bs", "c6")
+TSTYPES = ("s2", "scl", *S1_TSTYPES)
 TSFORMATS = ("json", "csv")
+DIRECTIONS = ("ASCENDING", "DESCENDING")
+S1_BANDS = ("VV", "VH", "VVb", "VHb", "VVc", "VHc")
 
 
 class WordParam(ParamField, serializers.ChoiceField):
@@ -28,11 +31,6 @@ class WordParam(ParamField, serializers.ChoiceField):
 
     def parse(self, value: str) -> str:
         word = value.strip().lower()
-        if word in S1_TSTYPES and self.param == "tstype":
-            raise BadParameter(
-                f"tstype={value!r}: Sentinel-1 time series are not served (use s2 or scl)",
-                param="tstype",
-            )
         if word not in self.choices:
             allowed = " or ".join(str(c) for c in self.choices)
             raise BadParameter(
@@ -43,13 +41,36 @@ class WordParam(ParamField, serializers.ChoiceField):
         return word
 
 
+class SeriesBandParam(ParamField, serializers.ChoiceField):
+    """One band: a Sentinel-2 band, or (bs, c6) VV/VH, also as VVb/VHb/VVc/VHc."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[*BANDS, *S1_BANDS], **kwargs)
+
+
+class DirectionParam(ParamField, serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=list(DIRECTIONS), required=False, **kwargs)
+
+    def parse(self, value: str) -> str:
+        word = value.strip().upper()
+        if word not in DIRECTIONS:
+            raise BadParameter(f"orbit_direction={value!r}: use ASCENDING or DESCENDING",
+                               param="orbit_direction", choices=list(DIRECTIONS))  # fmt: skip
+        return word
+
+
 class ParcelTimeSeriesQuery(ParcelParams):
     """parcelTimeSeries: the parcel first (as the CbM client sends it), then the series."""
 
     tstype = WordParam(choices=TSTYPES, default="s2", help_text="s2: band statistics; scl: "
-                       "the SCL class histogram (Sentinel-1 bs/c6: not served)")  # fmt: skip
-    plevel = LevelParam(source="level", help_text="processing level")
-    band = BandParam(required=False, help_text=f"one band only (tstype=s2); {BAND_HELP}")
+                       "the SCL class histogram; bs: Sentinel-1 backscatter (VHb, VVb, "
+                       "linear); c6: 6-day coherence (VHc, VVc)")  # fmt: skip
+    plevel = LevelParam(source="level", help_text="processing level (Sentinel-2)")
+    band = SeriesBandParam(
+        required=False,
+        help_text=f"one band only: tstype=s2 {BAND_HELP}; bs/c6 VV or VH (VVb, VHc...)",
+    )
     scl = BoolParam(default=True, help_text="add the parcel's SCL histogram (hist) to s2 rows")
     ref = BoolParam(help_text="add the product id of each row (reference)")
     tsformat = WordParam(choices=TSFORMATS, default="json", help_text="json columns, or csv")
@@ -71,6 +92,11 @@ class ParcelTimeSeriesQuery(ParcelParams):
         "are clear (classes 4 5 6 7 by default)",
     )
 
+    orbit = BoolParam(help_text="bs/c6: add orbit_direction and relative_orbit columns")
+    orbit_direction = DirectionParam(help_text="bs/c6: only passes in this direction")
+    relative_orbit = IntParam(lo=1, hi=175, required=False,
+                              help_text="bs/c6: only this relative orbit (track)")  # fmt: skip
+
     def check_plevel(self, value: str, values: dict[str, Any]) -> str:
         # The SCL band exists in L2A products only: an L1C class histogram has no source.
         if values["tstype"] == "scl" and value != "LEVEL2A":
@@ -78,7 +104,18 @@ class ParcelTimeSeriesQuery(ParcelParams):
         return value
 
     def check_band(self, value: str | None, values: dict[str, Any]) -> str | None:
-        return None if value is None else parse_band(value, values["level"])
+        if value is None:
+            return None
+        if values["tstype"] in S1_TSTYPES:
+            suffix = "b" if values["tstype"] == "bs" else "c"
+            pol = value[:2].upper()
+            if pol not in ("VV", "VH") or value[2:] not in ("", suffix):
+                raise BadParameter(
+                    f"band={value!r}: tstype={values['tstype']} has VV{suffix} and VH{suffix}",
+                    param="band", choices=[f"VV{suffix}", f"VH{suffix}"],
+                )  # fmt: skip
+            return pol
+        return parse_band(value, values["level"])
 
     def check_end_date(self, value: dt.date | None, values: dict[str, Any]) -> dt.date | None:
         start = values["start"]
@@ -87,9 +124,27 @@ class ParcelTimeSeriesQuery(ParcelParams):
         return value
 
     def check_min_clear(self, value: float | None, values: dict[str, Any]) -> float | None:
+        if value is not None and values["tstype"] in S1_TSTYPES:
+            raise BadParameter("min_clear applies to Sentinel-2 (radar sees through clouds)",
+                               param="min_clear")  # fmt: skip
         if value is not None and values["level"] != "LEVEL2A":
             raise BadParameter("min_clear needs the SCL band: plevel=LEVEL2A", param="min_clear")
         return value
+
+    @classmethod
+    def sar_series(cls, values: dict[str, Any]) -> SarSeriesRequest:
+        year = values["dataset"].year
+        band = values["band"]
+        return SarSeriesRequest(
+            tstype=values["tstype"],
+            polarisations=(band,) if band else ("VH", "VV"),
+            start=values["start"] or dt.date(year, 1, 1),
+            end=values["end"] or dt.date(year, 12, 31),
+            with_reference=values["ref"],
+            with_orbit=values["orbit"],
+            orbit_direction=values["orbit_direction"],
+            relative_orbit=values["relative_orbit"],
+        )
 
     @classmethod
     def series(cls, values: dict[str, Any]) -> SeriesRequest:
@@ -116,7 +171,9 @@ class TimeSeriesColumns(serializers.Serializer):
     date_part = serializers.ListField(
         child=serializers.FloatField(), help_text="sensing time, epoch seconds (UTC)"
     )
-    band = serializers.ListField(child=serializers.CharField(), help_text="B02 ... or SCL")
+    band = serializers.ListField(
+        child=serializers.CharField(), help_text="B02 ... or SCL; VHb VVb (bs), VHc VVc (c6)"
+    )
     count = serializers.ListField(child=serializers.IntegerField(), help_text="valid pixels")
     mean = serializers.ListField(child=serializers.FloatField(allow_null=True))
     std = serializers.ListField(
@@ -134,4 +191,14 @@ class TimeSeriesColumns(serializers.Serializer):
     )
     reference = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="product id (ref=True)"
+    )
+    orbit_direction = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="ASCENDING or DESCENDING (bs/c6, orbit=True)",
+    )
+    relative_orbit = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="track 1..175 (bs/c6, orbit=True)",
     )

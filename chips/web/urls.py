@@ -11,6 +11,7 @@ urlpatterns = [
     # The original service spelled it both ways; the CbM tools use both.
     path("rawChipByParcelId", api.RawChipByParcelId.as_view()),
     path("rawChipsBatch", api.RawChipsBatch.as_view(), name="raw-chips-batch"),
+    path("rawS1ChipsBatch", api.RawS1ChipsBatch.as_view(), name="raw-s1-chips-batch"),
     path("jobs/<uuid:job_id>", api.ChipJobStatus.as_view(), name="chip-job"),
     path("chipsByLocation", pages.ChipsByLocation.as_view(), name="chips-by-location"),
     path("chipsByParcelID", pages.ChipsByParcelId.as_view(), name="chips-by-parcel-id"),

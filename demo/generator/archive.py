@@ -16,12 +16,14 @@ from demo.generator import calendar, clouds, events, fields, scene_pixels
 from demo.generator.cog_writer import write_item
 from demo.generator.parcels_writer import LAYER, write_parcels
 from demo.generator.product import Product
+from demo.generator.s1_writer import write_s1
 from demo.generator.safe_writer import write_safe
 from demo.generator.site import AOI, NATIONAL_EPSG, RESOLUTIONS, TILES, WEDGE_TILE, CropWindow, Site
 
 WEDGE_ORBIT = 8  # R008's swath ends inside the 31UFU window
 CLOUDY_SCL = (8, 9, 10)
-TRUTH = "truth.json"  # the fields' true events (demo/generator/events.py)
+TRUTH = "truth.json"
+S1_TILE = "31UGU"  # the fields' true events (demo/generator/events.py)
 
 
 def _rng(seed: int, *parts: object) -> np.random.Generator:
@@ -78,12 +80,16 @@ def build_archive(
     field_scale: float = 1.0,
     parcels_in: str = "every",
     log: Callable[[str], None] = lambda _: None,
+    s1: bool = True,
+    s2: bool = True,
 ) -> dict:
     """Write the archive under out and return the demo.json manifest. `field_scale` < 1
     makes smaller and so more fields (the bulk benchmark's 100,000 parcels); `parcels_in`
     "every" keeps the fields inside every tile's data area (each product sees all of every
     parcel: the demo's examples), "any" those inside some tile's (a national dataset as
-    the scenes see it: each covers a part)."""
+    the scenes see it: each covers a part). `s1`: add Sentinel-1 over the 31UGU window
+    (demo/generator/s1_writer.py); `s2` False: no Sentinel-2 products (the S1 benchmark's
+    archive: the same fields, parcels and truth)."""
     layouts = tuple(layouts)
     out.mkdir(parents=True, exist_ok=True)
     site = Site(size)
@@ -97,7 +103,7 @@ def build_archive(
         for tile in TILES
         for res in RESOLUTIONS
     }
-    takes = calendar.acquisitions(start, end)
+    takes = calendar.acquisitions(start, end) if s2 else []
     log(f"{len(takes)} datatakes x {len(TILES)} tiles, {size} px, layouts {','.join(layouts)}")
     regimes = clouds.weather(len(takes), _rng(seed, "weather", start.isoformat()))
     for take, regime in zip(takes, regimes, strict=True):
@@ -179,6 +185,8 @@ def build_archive(
         layout.events, pid_cells, layout.cover, start.year, start, end, fields.CROPS
     )
     (out / TRUTH).write_text(json.dumps(truth, indent=1))
+    # Sentinel-1 on the 31UGU window (zone 31): every parcel lies inside it.
+    radar = write_s1(out, site.crops[S1_TILE], layout, start, end, seed, log) if s1 else None
     manifest = {
         "aoi": AOI,
         "year": start.year,
@@ -196,5 +204,7 @@ def build_archive(
         "parcels_in": parcels_in,
         "truth": TRUTH,
     }
+    if radar is not None:
+        manifest["s1"] = radar
     (out / "demo.json").write_text(json.dumps(manifest, indent=2))
     return manifest

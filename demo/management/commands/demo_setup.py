@@ -80,6 +80,8 @@ class Command(BaseCommand):
         # adds the L1C products and finds the L2A ones already present.
         call_command("ingest_stac", str(archive / "cog"), stdout=self.stdout)
         call_command("ingest_safe", str(archive / "safe"), stdout=self.stdout)
+        if (archive / "s1").is_dir():  # STAC items and JRC CARD folders alike
+            call_command("ingest_s1", str(archive / "s1"), stdout=self.stdout)
 
         aoi, year = manifest["aoi"], int(manifest["year"])
         if not ParcelDataset.objects.filter(aoi=aoi, year=year, ptype="").exists():

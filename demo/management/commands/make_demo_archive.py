@@ -36,7 +36,10 @@ def _date(value: str) -> date:
 class Command(BaseCommand):
     # Pure file generation: no database, so it need not wait on the project's system checks.
     requires_system_checks: list[str] = []
-    help = "Write a synthetic Sentinel-2 archive (SAFE and/or COG layout) and its parcels."
+    help = (
+        "Write a synthetic Sentinel-2 archive (SAFE and/or COG layout), Sentinel-1 over the "
+        "same fields (STAC COGs and JRC CARD folders) and the parcels."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path)
@@ -57,6 +60,9 @@ class Command(BaseCommand):
             choices=("every", "any"),
             default="every",
             help="keep the fields inside every tile's data area (default) or inside any",
+        )
+        parser.add_argument(
+            "--no-s1", action="store_true", help="leave Sentinel-1 out (S2 benchmarks)"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -92,6 +98,7 @@ class Command(BaseCommand):
             field_scale=field_scale,
             parcels_in=opts["parcels_in"],
             log=lambda line: self.stdout.write(line),
+            s1=not opts["no_s1"],
         )
         self.stdout.write(
             f"demo archive {manifest['aoi']} {manifest['tiles']} written to {opts['out']} "
