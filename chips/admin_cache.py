@@ -88,11 +88,12 @@ class CachedChipInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CachedChip]:
-        return super().get_queryset(request).select_related("scene", "cache")
+        return super().get_queryset(request).select_related("scene", "sar_scene", "cache")
 
     @admin.display(description="product")
     def product(self, obj: CachedChip) -> str:
-        return obj.scene.product_id
+        scene = obj.scene or obj.sar_scene  # a Sentinel-2 or a Sentinel-1 product
+        return scene.product_id if scene is not None else ""
 
     @admin.display(description="path the client downloads it from")
     def path(self, obj: CachedChip) -> str:

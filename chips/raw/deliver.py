@@ -21,7 +21,7 @@ from chips.models import CachedChip, ChipJob, ClientCache, JobKind, JobStatus, S
 from chips.raster.chipspec import ChipSpec
 from chips.raw.answer import answer, answer_body
 from chips.raw.cut import SceneWork
-from chips.raw.plan import PlannedChip, plan_raw
+from chips.raw.plan import Plan, PlannedChip, plan_raw
 from chips.store import cache
 from chips.work import dispatch, jobs
 from common.errors import BadParameter, NotFound
@@ -161,10 +161,25 @@ def deliver(
     job for the rest (at most MAX_CHIPS_PER_REQUEST, one unit per scene; over it, a 400
     saying how to `shorten` the request). Wait for it up to CHIP_REQUEST_WAIT_SECONDS (not
     at all when `background`); the answer lists dates and /dump/ paths in plan order."""
-    lon, lat, chipsize = square.lon, square.lat, square.chipsize
-    plan = plan_raw(
-        scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize, batch_labels=batch_labels
+    plan = plan_raw(scenes=scenes, bands=bands, lon=square.lon, lat=square.lat,
+                    chipsize=square.chipsize, batch_labels=batch_labels)  # fmt: skip
+    return deliver_plan(
+        square, plan, refresh=refresh, shorten=shorten, background=background, limit=limit
     )
+
+
+def deliver_plan(
+    square: Square,
+    plan: Plan,
+    *,
+    refresh: bool,
+    shorten: Shorten,
+    background: bool = False,
+    limit: int | None = None,
+) -> Delivery:
+    """`deliver` of chips already planned (Sentinel-1's products plan their own grids:
+    chips.raw.s1)."""
+    lon, lat, chipsize = square.lon, square.lat, square.chipsize
     planned, failed = plan.chips, plan.failed
     client = cache.client_cache(
         user=square.user,

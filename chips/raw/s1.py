@@ -16,7 +16,7 @@ from chips.catalogue import sar_selection
 from chips.catalogue.sar_models import SarScene
 from chips.errors import nothing_read
 from chips.raster.errors import ChipError
-from chips.raw.deliver import Delivery, deliver
+from chips.raw.deliver import Delivery, Shorten, Square, deliver_plan
 from chips.raw.plan import Plan, PlannedChip
 from common.errors import BadParameter
 
@@ -89,17 +89,15 @@ def s1_chips(
         )
     plan = plan_s1(scenes=scenes, polarisations=polarisations, lon=lon, lat=lat,
                    chipsize=chipsize, batch_labels=batch)  # fmt: skip
-    return deliver(
-        user=user,
-        ip=ip,
-        lon=lon,
-        lat=lat,
-        chipsize=chipsize,
-        planned=plan.chips,
-        failed=plan.failed,
+    return deliver_plan(
+        Square(user=user, ip=ip, lon=lon, lat=lat, chipsize=chipsize),
+        plan,
         refresh=refresh,
-        limit_param="dates" if batch else "end_date",
-        limit_hint="shorten the date window",
+        shorten=Shorten(
+            "dates" if batch else "end_date",
+            "shorten the date window",
+            window=None if batch else (start, end),
+        ),  # fmt: skip
         background=background,
         limit=len(polarisations) * limit if batch else None,
     )

@@ -193,7 +193,7 @@ def held_rows(parcel_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[i
     """Many parcels' Sentinel-1 rows as the store holds them (nothing computed: the bulk
     markers read what `extract_signatures --tstype bs|c6` recorded), in one query; the same
     rows and order as `s1_rows`."""
-    kinds = {kind: tstype for tstype, kind in TSTYPE_KINDS.items()}
+    kinds = {str(kind): tstype for tstype, kind in TSTYPE_KINDS.items()}
     found = (
         SarSignature.objects.filter(
             parcel_id__in=list(parcel_ids),
