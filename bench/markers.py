@@ -39,6 +39,7 @@ from bench.common import setup_django  # noqa: E402
 def load_world(archive: Path) -> Any:
     from django.core.management import call_command
 
+    from chips.catalogue.sar_models import SarScene
     from chips.models import Scene
     from parcels.models import ParcelDataset
 
@@ -47,6 +48,9 @@ def load_world(archive: Path) -> Any:
     ParcelDataset.objects.filter(aoi=manifest["aoi"], year=manifest["year"]).delete()
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     call_command("ingest_stac", str(archive / "cog"), **quiet)
+    SarScene.objects.all().delete()
+    if (archive / "s1").is_dir():
+        call_command("ingest_s1", str(archive / "s1"), **quiet)
     call_command("import_parcels", str(archive / manifest["parcels"]), aoi=manifest["aoi"],
                  year=manifest["year"], pid_field="pid", crop_name_field="crop_name",
                  crop_code_field="crop_code", layer=manifest["parcels_layer"], **quiet)  # fmt: skip
@@ -55,6 +59,10 @@ def load_world(archive: Path) -> Any:
                  aoi=dataset.aoi, year=dataset.year, **quiet)  # fmt: skip
     began = time.perf_counter()
     call_command("extract_signatures", aoi=dataset.aoi, year=dataset.year, **quiet)
+    if SarScene.objects.exists():  # the S1 rows the fused figures read
+        for tstype in ("bs", "c6"):
+            call_command("extract_signatures", aoi=dataset.aoi, year=dataset.year,
+                         tstype=tstype, **quiet)  # fmt: skip
     print(f"  signatures: {time.perf_counter() - began:.1f} s", flush=True)
     return dataset
 
