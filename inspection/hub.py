@@ -16,7 +16,9 @@ from markers.models import MarkerEvent, TrafficLight
 from parcels.models import Parcel
 
 
-def parcel_hub(parcel: Parcel, *, start: str | None = None, end: str | None = None) -> dict[str, Any]:
+def parcel_hub(
+    parcel: Parcel, *, start: str | None = None, end: str | None = None
+) -> dict[str, Any]:
     dataset = parcel.dataset
     year = dataset.year
     params = selectors.dataset_params(dataset)

@@ -16,8 +16,19 @@ from django.contrib.gis.db.models import Extent, GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 from django.contrib.gis.geos import Point, Polygon
 from django.core.cache import cache
-from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models import Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.urls import reverse
 
 from inspection.models import Decision
@@ -192,8 +203,17 @@ def map_features(
         ]
     )
     features = [
-        (geometry, {"pid": pid, "cropname": crop, "cropcode": code, "light": light,
-                    "practice": pr, "reason": reason})  # fmt: skip
+        (
+            geometry,
+            {
+                "pid": pid,
+                "cropname": crop,
+                "cropcode": code,
+                "light": light,
+                "practice": pr,
+                "reason": reason,
+            },
+        )  # fmt: skip
         for pid, crop, code, light, pr, reason, geometry in picked[:limit]
     ]
     return features, len(picked) > limit
@@ -217,18 +237,15 @@ def review_rows(
     latest = Decision.objects.filter(parcel=OuterRef("parcel_id"), year=dataset.year).order_by(
         "-decided_at", "-pk"
     )
-    return (
-        rows.annotate(
-            rank=_rank(),
-            pid=F("parcel__pid"),
-            cropname=F("parcel__crop_name"),
-            verdict=Subquery(latest.values("verdict")[:1]),
-            decided_light=Subquery(latest.values("light")[:1]),
-            decided_by=Subquery(latest.values("username")[:1]),
-            decided_at=Subquery(latest.values("decided_at")[:1]),
-        )
-        .order_by("rank", "parcel__pid")
-    )
+    return rows.annotate(
+        rank=_rank(),
+        pid=F("parcel__pid"),
+        cropname=F("parcel__crop_name"),
+        verdict=Subquery(latest.values("verdict")[:1]),
+        decided_light=Subquery(latest.values("light")[:1]),
+        decided_by=Subquery(latest.values("username")[:1]),
+        decided_at=Subquery(latest.values("decided_at")[:1]),
+    ).order_by("rank", "parcel__pid")
 
 
 def review_position(
@@ -240,8 +257,10 @@ def review_position(
     rank = 0 if light == "red" else 1
     before = Q(rank__lt=rank) | Q(rank=rank, parcel__pid__lt=pid)
     after = Q(rank__gt=rank) | Q(rank=rank, parcel__pid__gt=pid)
-    prev = rows.filter(before).order_by("-rank", "-parcel__pid").values_list("pid", flat=True)
-    nxt = rows.filter(after).values_list("pid", flat=True)
+    prev = (
+        rows.filter(before).order_by("-rank", "-parcel__pid").values_list("parcel__pid", flat=True)
+    )
+    nxt = rows.filter(after).values_list("parcel__pid", flat=True)
     return rows.filter(before).count(), prev.first(), nxt.first()
 
 
@@ -258,7 +277,7 @@ def dataset_decisions(dataset: ParcelDataset) -> list[tuple[Decision, str, str |
         .annotate(pid=F("parcel__pid"), light_now=_light_of_decision(dataset.year))
         .order_by("parcel__pid", "-decided_at", "-pk")
     )
-    return [(d, d.pid, d.light_now) for d in rows]  # type: ignore[attr-defined]
+    return [(d, d.pid, d.light_now) for d in rows]
 
 
 def _light_of_decision(year: int) -> Subquery:

@@ -16,9 +16,7 @@ def record_decision(*, user: User, parcel: Parcel, verdict: str, comment: str) -
     """A new decision on the parcel's current light (the earlier ones stay: its history).
     The light is the one recorded now; a parcel without one has nothing to decide on."""
     if verdict not in Verdict.values:
-        raise BadParameter(
-            f"verdict={verdict!r}: use {', '.join(Verdict.values)}", param="verdict"
-        )
+        raise BadParameter(f"verdict={verdict!r}: use {', '.join(Verdict.values)}", param="verdict")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
         raise BadParameter(f"comment is longer than {COMMENT_MAX} characters", param="comment")

@@ -35,7 +35,9 @@ def corner(pid: str) -> tuple[float, float]:
     return LON0 + STEP * (int(pid[1:]) - 1), LAT0
 
 
-def make_parcel(dataset: ParcelDataset, pid: str, lon: float, lat: float, crop: tuple[str, str]) -> Parcel:
+def make_parcel(
+    dataset: ParcelDataset, pid: str, lon: float, lat: float, crop: tuple[str, str]
+) -> Parcel:
     geom = box(lon, lat)
     return Parcel.objects.create(
         dataset=dataset, pid=pid, crop_code=crop[0], crop_name=crop[1], area=76_000,
@@ -56,7 +58,9 @@ def set_light(parcel: Parcel, light: str, practice: str = "grassland") -> Traffi
 @pytest.fixture
 def lit(db: Any, alice: Any) -> dict[str, Any]:
     nl = ParcelDataset.objects.create(aoi="nl", year=2024, srid=4326, source="test", parcel_count=6)
-    old = ParcelDataset.objects.create(aoi="nl", year=2023, srid=4326, source="test", parcel_count=1)
+    old = ParcelDataset.objects.create(
+        aoi="nl", year=2023, srid=4326, source="test", parcel_count=1
+    )
     be = ParcelDataset.objects.create(aoi="be", year=2024, srid=4326, source="test", parcel_count=2)
     aoi_grant(user=alice, aoi="nl")
     parcels = {}

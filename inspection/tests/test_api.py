@@ -103,8 +103,8 @@ def test_map_view_and_filters(client: Client, lit: dict) -> None:
 
 
 def test_map_simplifies_for_the_zoom(client: Client, lit: dict) -> None:
-    """A round parcel of 200 corners keeps them where they show apart (zoom 22); where it is a few pixels
-    wide, it keeps only the corners that show, with fewer decimals."""
+    """A round parcel of 200 corners keeps them where they show apart (zoom 22); where it
+    is a few pixels wide, it keeps only the corners that show, with fewer decimals."""
     ring = Point(5.13, 52.13).buffer(0.002, 50)  # 200 segments
     geom = MultiPolygon(Polygon(ring.exterior_ring.coords), srid=4326)
     Parcel.objects.create(dataset=lit["nl"], pid="round", crop_code="265", area=1, geom=geom,
@@ -118,7 +118,9 @@ def test_map_simplifies_for_the_zoom(client: Client, lit: dict) -> None:
 
     (near, near_bytes), (far, far_bytes) = corners(22), corners(8)
     assert near == 201 and 4 <= far < 20 and far_bytes < near_bytes / 5
-    drawn = shape(get(client, f"/query/parcelMap?{NL}&{view}&zoom=8").json()["features"][0]["geometry"])
+    drawn = shape(
+        get(client, f"/query/parcelMap?{NL}&{view}&zoom=8").json()["features"][0]["geometry"]
+    )
     # Still where the parcel is: the simplified outline covers most of it.
     assert drawn.intersection(shape(json.loads(geom.json))).area > 0.5 * geom.area
 
@@ -146,8 +148,8 @@ def test_map_errors(client: Client, lit: dict) -> None:
 
 def test_decisions_export_flags_a_changed_light(client: Client, lit: dict, alice: Any) -> None:
     p01 = lit["parcels"]["p01"]
-    Decision.objects.create(parcel=p01, year=2024, verdict="confirmed", comment="seen, ploughed",
-                            user=alice, username="alice", light="red", detector="test-1")  # fmt: skip
+    Decision.objects.create(parcel=p01, year=2024, verdict="confirmed", user=alice,
+                            comment="seen, ploughed", username="alice", light="red")  # fmt: skip
     Decision.objects.create(parcel=lit["parcels"]["p02"], year=2024, verdict="field_visit",
                             user=alice, username="alice", light="yellow")  # fmt: skip
     body = get(client, f"/query/inspectionDecisions?{NL}").json()

@@ -64,7 +64,7 @@ def test_front_page_and_start_page(client: Client, lit: dict) -> None:
 def test_map_page(client: Client, lit: dict) -> None:
     page = get(client, f"/inspect/map?{NL}&pid=p03").content.decode()
     assert 'href="/static/leaflet/leaflet.css"' in page and "/static/inspection/map.js" in page
-    assert "<script>" not in page.replace('<script src', '')  # nothing inline but JSON
+    assert "<script>" not in page.replace("<script src", "")  # nothing inline but JSON
     assert '"data": "/query/parcelMap?aoi=nl\\u0026year=2024"' in page
     assert "No background imagery is configured" in page  # no background app here
     assert get(client, f"/inspect/map?{NL}&pid=nope", 404).json()["param"] == "pid"
@@ -107,7 +107,9 @@ def test_a_decision_is_stored_and_shown(lit: dict, alice: Any) -> None:
     assert response.status_code == 302 and response["Location"].endswith("pid=p02#decided")
     decision = Decision.objects.get()
     assert (decision.parcel.pid, decision.verdict, decision.comment) == (
-        "p04", "overturned", "grass, not arable"
+        "p04",
+        "overturned",
+        "grass, not arable",
     )
     assert decision.user == alice and decision.username == "alice" and decision.light == "red"
     # The detector's rows are as they were.

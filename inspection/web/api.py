@@ -92,7 +92,9 @@ class InspectionDecisions(APIView):
         q = s.DecisionsQuery.validated(request.query_params)
         dataset = dataset_get(user=request.user, key=q["dataset"])
         rows = decision_rows(dataset)
-        name = f"decisions_{dataset.aoi}{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
+        name = (
+            f"decisions_{dataset.aoi}{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
+        )
         return answer(DECISION_COLUMNS, rows, q["tsformat"], f"{name}.csv")
 
 
@@ -106,5 +108,3 @@ def decision_rows(dataset: Any) -> list[tuple[Any, ...]]:
                      d.decided_at.isoformat(timespec="seconds"), d.light, light_now,
                      light_now != d.light, current, d.detector, d.rules))  # fmt: skip
     return rows
-
-

@@ -5,9 +5,10 @@ HTML error page for browsers (JSON else), as the composite pages do."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import User
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
@@ -134,9 +135,9 @@ class Review(InspectionPage):
         if q["pid"] is None:
             raise BadParameter("pid is required to record a decision", param="pid")
         parcel = parcel_get(user=request.user, key=q["dataset"], pid=q["pid"])
-        services.record_decision(
-            user=request.user, parcel=parcel, verdict=form["verdict"], comment=form["comment"] or ""
-        )
+        user = cast(User, request.user)  # IsAuthenticated: never anonymous here
+        comment = form["comment"] or ""
+        services.record_decision(user=user, parcel=parcel, verdict=form["verdict"], comment=comment)
         rows = selectors.review_rows(
             parcel.dataset, lights=q["light"] or selectors.REVIEW_LIGHTS, practice=q["practice"]
         )
@@ -156,12 +157,12 @@ class Review(InspectionPage):
             raise NotFound(f"parcel {q['pid']!r} is not in this review list", param="pid")
         position, prev, nxt = (0, None, None)
         if current is not None:
-            position, prev, nxt = selectors.review_position(rows, current.light, current.pid)
+            position, prev, nxt = selectors.review_position(rows, current.light, current.parcel.pid)
         first = position - position % REVIEW_PAGE
         parcel = current.parcel if current is not None else None
         context = {
             "dataset": dataset,
-            "rows": [(r, _review_url(q, r.pid)) for r in rows[first : first + REVIEW_PAGE]],
+            "rows": [(r, _review_url(q, r.parcel.pid)) for r in rows[first : first + REVIEW_PAGE]],
             "first": first + 1,
             "total": rows.count(),
             "current": current,
@@ -181,7 +182,7 @@ class Review(InspectionPage):
             f"{urlencode({**selectors.dataset_params(dataset), 'tsformat': 'csv'})}",
             "map_url": f"{reverse('inspection-map')}?"
             f"{urlencode(selectors.dataset_params(dataset))}",
-            "form_url": _review_url(q, current.pid) if current is not None else "",
+            "form_url": _review_url(q, current.parcel.pid) if current is not None else "",
         }
         return render(request, "inspection/review.html", context)
 
@@ -207,8 +208,13 @@ def _evidence_url(dataset: ParcelDataset, pid: str) -> str:
 def _check_csrf(request: Request) -> None:
     """The decision form carries Django's CSRF token, whatever the authentication: a
     browser sends its Basic credentials with a cross-site form as readily as a cookie."""
-    check = CsrfViewMiddleware(lambda r: HttpResponse())
+    check = CsrfViewMiddleware(_unused)
     check.process_request(request._request)
-    refused = check.process_view(request._request, None, (), {})
+    refused = check.process_view(request._request, _unused, (), {})
     if refused is not None:
         raise Forbidden("the form's CSRF token is missing or wrong: reload the page", param="csrf")
+
+
+def _unused(request: Any) -> HttpResponse:
+    """The view the CSRF check is told of: it never calls it."""
+    return HttpResponse()

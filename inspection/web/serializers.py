@@ -219,5 +219,3 @@ class DecisionColumns(serializers.Serializer):
     current = _list(serializers.BooleanField(), "the parcel's latest decision")
     detector = _list(serializers.CharField(), "detector version decided on")
     rules = _list(serializers.CharField(allow_blank=True), "rules version decided on")
-
-

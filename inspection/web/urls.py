@@ -7,9 +7,7 @@ from inspection.web import api, pages
 api_urlpatterns = [
     path("parcelSuggest", api.ParcelSuggest.as_view(), name="parcel-suggest"),
     path("parcelMap", api.ParcelMap.as_view(), name="parcel-map"),
-    path(
-        "inspectionDecisions", api.InspectionDecisions.as_view(), name="inspection-decisions"
-    ),
+    path("inspectionDecisions", api.InspectionDecisions.as_view(), name="inspection-decisions"),
 ]
 
 page_urlpatterns = [
