@@ -22,7 +22,7 @@ from inspection import selectors, services
 from inspection.base_layer import base_layer
 from inspection.models import Verdict
 from inspection.web import serializers as s
-from markers.models import LIGHTS, MarkerEvent, Practice
+from markers.models import LIGHTS, MarkerEvent, Practice, TrafficLight
 from parcels.access import check_aoi
 from parcels.models import ParcelDataset
 from parcels.selectors import dataset_get, parcel_get
@@ -112,8 +112,12 @@ class DatasetMap(InspectionPage):
 
 
 def _practices(dataset: ParcelDataset) -> list[str]:
-    named = Practice.objects.filter(ruleset__dataset=dataset).values_list("name", flat=True)
-    return sorted(set(named))
+    """The practices of the dataset's rules; without rules, those its lights name."""
+    named = set(Practice.objects.filter(ruleset__dataset=dataset).values_list("name", flat=True))
+    if not named:
+        lights = TrafficLight.objects.filter(parcel__dataset=dataset, year=dataset.year)
+        named = set(lights.exclude(practice="").values_list("practice", flat=True).distinct())
+    return sorted(named)
 
 
 @extend_schema(exclude=True)
