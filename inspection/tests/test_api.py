@@ -105,8 +105,9 @@ def test_map_view_and_filters(client: Client, lit: dict) -> None:
 def test_map_simplifies_for_the_zoom(client: Client, lit: dict) -> None:
     """A round parcel of 200 corners keeps them where they show apart (zoom 22); where it
     is a few pixels wide, it keeps only the corners that show, with fewer decimals."""
-    ring = Point(5.13, 52.13).buffer(0.002, 50)  # 200 segments
-    geom = MultiPolygon(Polygon(ring.exterior_ring.coords), srid=4326)
+    circle = Point(5.13, 52.13).buffer(0.002, 50)  # 200 segments
+    assert isinstance(circle, Polygon)
+    geom = MultiPolygon(circle, srid=4326)
     Parcel.objects.create(dataset=lit["nl"], pid="round", crop_code="265", area=1, geom=geom,
                           centroid=geom.centroid, geom_native=bytes(geom.wkb))  # fmt: skip
     view = "bbox=5.12,52.12,5.14,52.14"

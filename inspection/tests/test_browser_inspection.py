@@ -64,7 +64,7 @@ class Watch:
 
 def pixel(page: Any, x: float, y: float) -> tuple[int, ...]:
     shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
-    return shot.getpixel((round(x), round(y)))
+    return tuple(shot.getpixel((round(x), round(y))))  # type: ignore[arg-type]
 
 
 def shoot(page: Any, name: str) -> None:
