@@ -24,6 +24,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
         now = TrafficLight.objects.filter(parcel=OuterRef("parcel_id"), year=OuterRef("year"))
+        now = now.order_by()  # one row; the default ordering would join to sort it
         light_now = Subquery(now.values("light")[:1], output_field=CharField())
         return super().get_queryset(request).annotate(current_light=light_now)
 

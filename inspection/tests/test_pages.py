@@ -119,6 +119,14 @@ def test_a_decision_is_stored_and_shown(lit: dict, alice: Any) -> None:
     assert "grass, not arable" in listed and "alice" in listed
     bad = client.post(url, {"verdict": "maybe", "csrfmiddlewaretoken": token[1]}, **basic("alice"))
     assert bad.status_code == 400 and bad.json()["param"] == "verdict"
+    # A parcel the markers have not assessed has no light to decide on.
+    unlit = client.post(
+        f"/inspect/review?{NL}&pid=p05",
+        {"verdict": "confirmed", "csrfmiddlewaretoken": token[1]},
+        **basic("alice"),
+    )
+    assert unlit.status_code == 400 and unlit.json()["param"] == "pid"
+    assert Decision.objects.count() == 1
 
 
 def parcel_page(client: Client, pid: str) -> str:
