@@ -16,6 +16,7 @@ from django.contrib.gis.db.models import Extent, GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 from django.contrib.gis.geos import Point, Polygon
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -29,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Collate
 from django.urls import reverse
 
 from inspection.models import Decision
@@ -100,11 +102,25 @@ def _newest_first(parcels: QuerySet[Parcel]) -> QuerySet[Parcel]:
 
 
 def suggest(datasets: QuerySet[ParcelDataset], text: str, limit: int) -> list[dict[str, Any]]:
-    """Parcels whose id starts with `text` (the one that is `text` first), newest
-    dataset first: what the search box offers as the inspector types."""
-    exact = _matches(_newest_first(_in(datasets).filter(pid=text)), limit)
-    rest = _in(datasets).filter(pid__startswith=text).exclude(pid=text)
-    return exact + _matches(_newest_first(rest), limit - len(exact))
+    """Parcels whose id starts with `text`, by id (the one that is `text` first), newest
+    dataset first: what the search box offers as the inspector types.
+
+    One query per dataset until `limit` are found, each an index range scan in byte order:
+    on PostGIS the (dataset_id, (pid COLLATE "C")) index of this app's migration 0002 serves
+    both the prefix and the order whatever the database's collation, so a one-letter prefix
+    of a million ids costs as little as a whole id (bench/map.py measures it)."""
+    found: list[dict[str, Any]] = []
+    for dataset in datasets:
+        if len(found) >= limit:
+            break
+        rows = Parcel.objects.filter(dataset=dataset)
+        if connection.vendor == "postgresql":
+            rows = rows.alias(pid_c=Collate("pid", "C")).filter(pid_c__startswith=text)
+            rows = rows.order_by("pid_c")
+        else:  # SQLite compares bytes (BINARY) already
+            rows = rows.filter(pid__startswith=text).order_by("pid")
+        found += _matches(rows, limit - len(found))
+    return found
 
 
 def find_by_pid(datasets: QuerySet[ParcelDataset], pid: str, limit: int) -> list[dict[str, Any]]:
@@ -126,7 +142,7 @@ def dataset_extent(dataset: ParcelDataset) -> tuple[float, float, float, float] 
         found = Parcel.objects.filter(dataset=dataset).aggregate(e=Extent("geom"))["e"]
         if found is None:
             return None
-        cache.set(key, list(found), 3600)
+        cache.set(key, list(found), None)  # the key changes with a new import
     return (found[0], found[1], found[2], found[3])
 
 
