@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from inspection import selectors
+from inspection.review import DEFAULT_LIGHTS
 from markers.models import MarkerEvent, TrafficLight
 from parcels.models import Parcel
 
@@ -53,5 +54,5 @@ def parcel_hub(
             "raw_chips": url("raw-chip-by-parcel-id", band="B04", **window),
             "raw_list": url("raw-chip-by-parcel-id", band="B04", onlylist="True", **window),
         },
-        "reviewable": light is not None and light.light in selectors.REVIEW_LIGHTS,
+        "reviewable": light is not None and light.light in DEFAULT_LIGHTS,
     }

@@ -18,17 +18,14 @@ from django.contrib.gis.geos import Point, Polygon
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    Case,
     CharField,
     Count,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Collate
 from django.urls import reverse
@@ -39,8 +36,6 @@ from parcels.access import user_aois
 from parcels.models import Parcel, ParcelDataset
 
 AnyUser = User | AnonymousUser
-# A light's place in the review list: red first (a rule broken), then yellow.
-REVIEW_LIGHTS = ("red", "yellow")
 NO_LIGHT = "none"
 
 
@@ -243,51 +238,7 @@ def map_features(
     return features, len(picked) > limit
 
 
-# --- the review list ------------------------------------------------------------------------
-def _rank() -> Case:
-    return Case(When(light="red", then=0), default=1, output_field=IntegerField())
-
-
-def review_rows(
-    dataset: ParcelDataset, *, lights: Sequence[str] = REVIEW_LIGHTS, practice: str | None = None
-) -> QuerySet[TrafficLight]:
-    """The dataset's red and yellow lights (or those of `lights`) in the review order: red
-    first, then yellow, each by parcel id; with each its current decision, if any."""
-    rows = TrafficLight.objects.filter(
-        parcel__dataset=dataset, year=dataset.year, light__in=list(lights)
-    )
-    if practice is not None:
-        rows = rows.filter(practice=practice)
-    latest = Decision.objects.filter(parcel=OuterRef("parcel_id"), year=dataset.year).order_by(
-        "-decided_at", "-pk"
-    )
-    return rows.annotate(
-        rank=_rank(),
-        pid=F("parcel__pid"),
-        cropname=F("parcel__crop_name"),
-        verdict=Subquery(latest.values("verdict")[:1]),
-        decided_light=Subquery(latest.values("light")[:1]),
-        decided_by=Subquery(latest.values("username")[:1]),
-        decided_at=Subquery(latest.values("decided_at")[:1]),
-    ).order_by("rank", "parcel__pid")
-
-
-def review_position(
-    rows: QuerySet[TrafficLight], light: str, pid: str
-) -> tuple[int, str | None, str | None]:
-    """Where (light, pid) stands in the review order: how many rows come before it, and
-    the parcel ids before and after it (None at the ends). Index probes, not a scan of the
-    list, so a long list costs no more than a short one."""
-    rank = 0 if light == "red" else 1
-    before = Q(rank__lt=rank) | Q(rank=rank, parcel__pid__lt=pid)
-    after = Q(rank__gt=rank) | Q(rank=rank, parcel__pid__gt=pid)
-    prev = (
-        rows.filter(before).order_by("-rank", "-parcel__pid").values_list("parcel__pid", flat=True)
-    )
-    nxt = rows.filter(after).values_list("parcel__pid", flat=True)
-    return rows.filter(before).count(), prev.first(), nxt.first()
-
-
+# --- decisions ------------------------------------------------------------------------------
 def decisions(parcel: Parcel, year: int) -> list[Decision]:
     """A parcel's decisions in the season, latest first."""
     return list(Decision.objects.filter(parcel=parcel, year=year).order_by("-decided_at", "-pk"))
@@ -306,15 +257,21 @@ def dataset_decisions(dataset: ParcelDataset) -> list[tuple[Decision, str, str |
 
 def _light_of_decision(year: int) -> Subquery:
     rows = TrafficLight.objects.filter(parcel=OuterRef("parcel_id"), year=year).order_by()
-    rows = rows.values("light")
-    return Subquery(rows[:1], output_field=CharField())
+    return Subquery(rows.values("light")[:1], output_field=CharField())
 
 
 def light_counts(dataset: ParcelDataset) -> dict[str, int]:
-    counts = (
-        TrafficLight.objects.filter(parcel__dataset=dataset, year=dataset.year)
-        .values("light")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {row["light"]: row["n"] for row in counts}
+    """Parcels per light in the dataset's season; kept a minute (the start page lists every
+    dataset, and a million lights take a second to count)."""
+    key = f"inspection:lights:{dataset.pk}:{dataset.imported_at.timestamp()}"
+    found = cache.get(key)
+    if found is None:
+        counts = (
+            TrafficLight.objects.filter(parcel__dataset=dataset, year=dataset.year)
+            .values("light")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        found = {row["light"]: row["n"] for row in counts}
+        cache.set(key, found, 60)
+    return dict(found)

@@ -169,3 +169,18 @@ def test_admin_lists_decisions(lit: dict, alice: Any) -> None:
     page = staff_client.get("/admin/inspection/decision/").content.decode()
     assert "p02" in page and "confirmed" in page and "icon-yes" in page  # light changed
     assert staff_client.get("/admin/inspection/decision/add/").status_code == 403
+
+
+def test_review_of_a_long_list_walks_without_counting(
+    client: Client, lit: dict, monkeypatch: Any
+) -> None:
+    """Past POSITION_UP_TO rows in a light, the page does not count the parcel's place (a
+    million-row count a page): it shows the totals, and the neighbours are still walked."""
+    from inspection import review as review_module
+
+    monkeypatch.setattr(review_module, "POSITION_UP_TO", 1)
+    page = review(client, "&pid=p02")
+    assert 'id="review-position">4 in the list<' in page and "(2 red, 2 yellow)" in page
+    assert re.search(r'href="[^"]*pid=p04" id="review-prev"', page)
+    assert re.search(r'href="[^"]*pid=p06" id="review-next"', page)
+    assert re.findall(r'<tr[^>]*data-pid="(\w+)"', page) == ["p01", "p04", "p02", "p06"]

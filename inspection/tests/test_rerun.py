@@ -32,7 +32,7 @@ def test_a_rerun_keeps_the_decision_and_flags_it(
     )
     # New rules without the mowing duty: the re-run (the same call extract_markers makes
     # per batch) turns the idle grass green.
-    relaxed = copy.deepcopy(DEMO_RULES)
+    relaxed: dict[str, Any] = copy.deepcopy(DEMO_RULES)
     relaxed["version"] = "8"
     relaxed["practices"]["grassland"]["rules"] = [
         r for r in relaxed["practices"]["grassland"]["rules"] if r["event"] != "mowing"

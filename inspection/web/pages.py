@@ -21,14 +21,14 @@ from common.errors import BadParameter, Forbidden, NotFound
 from inspection import selectors, services
 from inspection.base_layer import base_layer
 from inspection.models import Verdict
+from inspection.review import DEFAULT_LIGHTS, ReviewList
 from inspection.web import serializers as s
 from markers.models import LIGHTS, MarkerEvent, Practice, TrafficLight
 from parcels.access import check_aoi
-from parcels.models import ParcelDataset
+from parcels.models import Parcel, ParcelDataset
 from parcels.selectors import dataset_get, parcel_get
 
 FIND_MAX = 20
-REVIEW_PAGE = 100
 
 
 class InspectionPage(CompositePage):
@@ -142,53 +142,52 @@ class Review(InspectionPage):
         user = cast(User, request.user)  # IsAuthenticated: never anonymous here
         comment = form["comment"] or ""
         services.record_decision(user=user, parcel=parcel, verdict=form["verdict"], comment=comment)
-        rows = selectors.review_rows(
-            parcel.dataset, lights=q["light"] or selectors.REVIEW_LIGHTS, practice=q["practice"]
-        )
-        light = rows.filter(parcel=parcel).values_list("light", flat=True).first()
-        _, _, following = selectors.review_position(rows, light or "yellow", parcel.pid)
-        target = following if following is not None and "next" in request.data else parcel.pid
+        listed = _review_list(parcel.dataset, q)
+        row = listed.find(parcel.pid)
+        following = listed.after(row, 1) if row is not None else []
+        target = following[0].parcel.pid if following and "next" in request.data else parcel.pid
         return HttpResponseRedirect(_review_url(q, target) + "#decided")
 
     def _page(self, request: Request, q: dict[str, Any]) -> HttpResponse:
         dataset = dataset_get(user=request.user, key=q["dataset"])
-        rows = selectors.review_rows(
-            dataset, lights=q["light"] or selectors.REVIEW_LIGHTS, practice=q["practice"]
-        )
-        current = rows.filter(parcel__pid=q["pid"]).first() if q["pid"] else rows.first()
+        view = _review_list(dataset, q).window(q["pid"])
+        current = view.current
         if q["pid"] is not None and current is None:
             parcel_get(user=request.user, key=q["dataset"], pid=q["pid"])  # 404: no parcel
             raise NotFound(f"parcel {q['pid']!r} is not in this review list", param="pid")
-        position, prev, nxt = (0, None, None)
-        if current is not None:
-            position, prev, nxt = selectors.review_position(rows, current.light, current.parcel.pid)
-        first = position - position % REVIEW_PAGE
         parcel = current.parcel if current is not None else None
+        params = selectors.dataset_params(dataset)
         context = {
             "dataset": dataset,
-            "rows": [(r, _review_url(q, r.parcel.pid)) for r in rows[first : first + REVIEW_PAGE]],
-            "first": first + 1,
-            "total": rows.count(),
+            "rows": [(r, _review_url(q, r.parcel.pid)) for r in view.rows],
+            "first": view.first_number,
+            "total": view.total,
             "current": current,
-            "position": position + 1,
-            "prev_url": _review_url(q, prev) if prev else "",
-            "next_url": _review_url(q, nxt) if nxt else "",
+            "position": view.position,
+            "counts": view.counts,
+            "prev_url": _review_url(q, view.prev_pid) if view.prev_pid else "",
+            "next_url": _review_url(q, view.next_pid) if view.next_pid else "",
             "parcel_url": selectors.parcel_page_url(dataset, parcel.pid) if parcel else "",
             "evidence_url": _evidence_url(dataset, parcel.pid) if parcel else "",
-            "events": list(
-                MarkerEvent.objects.filter(parcel=parcel, year=dataset.year).order_by("date_main")
-            )
-            if parcel
-            else [],
+            "events": _events(parcel, dataset.year),
             "decisions": selectors.decisions(parcel, dataset.year) if parcel else [],
             "verdicts": Verdict.choices,
             "csv_url": f"{reverse('inspection-decisions')}?"
-            f"{urlencode({**selectors.dataset_params(dataset), 'tsformat': 'csv'})}",
-            "map_url": f"{reverse('inspection-map')}?"
-            f"{urlencode(selectors.dataset_params(dataset))}",
-            "form_url": _review_url(q, current.parcel.pid) if current is not None else "",
+            f"{urlencode({**params, 'tsformat': 'csv'})}",
+            "map_url": f"{reverse('inspection-map')}?{urlencode(params)}",
+            "form_url": _review_url(q, parcel.pid) if parcel is not None else "",
         }
         return render(request, "inspection/review.html", context)
+
+
+def _review_list(dataset: ParcelDataset, q: dict[str, Any]) -> ReviewList:
+    return ReviewList(dataset, q["light"] or DEFAULT_LIGHTS, q["practice"])
+
+
+def _events(parcel: Parcel | None, year: int) -> list[MarkerEvent]:
+    if parcel is None:
+        return []
+    return list(MarkerEvent.objects.filter(parcel=parcel, year=year).order_by("date_main"))
 
 
 def _review_url(q: dict[str, Any], pid: str) -> str:
