@@ -111,6 +111,7 @@ def test_inspector_way_in(lit: dict, request: pytest.FixtureRequest) -> None:
     page.wait_for_function("() => document.querySelectorAll('#find-suggestions a').length === 7")
     pids = page.eval_on_selector_all("#find-suggestions a", "as => as.map(a => a.dataset.pid)")
     assert pids == ["p01", "p02", "p03", "p04", "p05", "p06", "p01"]  # nl 2024, then 2023
+    shoot(page, "inspection-search.png")
     page.press("#find-q", "ArrowDown")
     page.press("#find-q", "ArrowDown")
     with page.expect_navigation():
