@@ -51,7 +51,6 @@ def parcel_hub(
             "markers_csv": url("markers", tsformat="csv"),
             "light_json": url("traffic-lights"),
             "parcel_json": url("parcel-by-id", withGeometry="True", wgs84="True"),
-            "raw_chips": url("raw-chip-by-parcel-id", band="B04", **window),
             "raw_list": url("raw-chip-by-parcel-id", band="B04", onlylist="True", **window),
         },
         "reviewable": light is not None and light.light in DEFAULT_LIGHTS,
