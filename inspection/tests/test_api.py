@@ -81,6 +81,17 @@ def test_map_outlines_and_lights(client: Client, lit: dict) -> None:
         expected = shapely_box(lon, lat, lon + SIZE, lat + SIZE)
         assert drawn.symmetric_difference(expected).area < expected.area * 1e-3
     assert got["p05"]["properties"]["practice"] is None
+    only_geojson = client.get(
+        f"/query/parcelMap?{NL}&{VIEW}", HTTP_ACCEPT="application/geo+json", **basic("alice")
+    )
+    assert only_geojson.status_code == 200 and len(only_geojson.json()["features"]) == 6
+    refused = client.get(
+        f"/query/parcelMap?{NL}&zoom=3&format=geojson",
+        HTTP_ACCEPT="application/geo+json",
+        **basic("alice"),
+    )  # errors answer JSON whatever was accepted
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    assert refused.json()["param"] == "bbox"
     assert got["p01"]["properties"]["reason"] == "red_reason"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,6 +44,13 @@ class ParcelSuggest(APIView):
         return Response({"suggestions": selectors.suggest(datasets, q["q"], q["limit"])})
 
 
+class GeoJSONRenderer(JSONRenderer):
+    """Lets a client that accepts only GeoJSON in (the answer is written by the view)."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
 @extend_schema(
     description="The parcels of a dataset in a map view, as a GeoJSON FeatureCollection: "
     "outlines simplified to half a pixel at the zoom, each with its traffic light, practice "
@@ -56,6 +64,15 @@ class ParcelSuggest(APIView):
     },
 )
 class ParcelMap(APIView):
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors answer JSON, as every endpoint's, whatever the client accepted."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def get(self, request: Request) -> HttpResponse:
         q = s.MapQuery.validated(request.query_params)
         dataset = dataset_get(user=request.user, key=q["dataset"])
