@@ -52,7 +52,7 @@ demo demo-data: export CBMWEB_DEMO = 1
 demo-data: setup
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup --port $(PORT)
+	$(PY) manage.py demo_setup --markers --port $(PORT)
 
 # With a broker configured, a local worker cuts the chips beside the site.
 demo: demo-data

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "parcels",
     "chips",
     "markers",  # events and traffic lights per parcel (issue 21)
+    "inspection",  # the inspector's way in: search, dataset map, review list (issue 22)
+    "leaflet",  # django-leaflet: only its bundled Leaflet files, served as our static files
     "ops",  # last: its UserAdmin replaces the stock one
 ]
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import common.schema  # noqa: F401  (registers the Basic scheme before a schema is generated)
 from demo import views
+from inspection.web import urls as inspection_urls
 
 # Errors outside the views answer JSON under /query/ and /dump/ (common.fallbacks).
 handler400 = "common.fallbacks.bad_request"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("query/", include("parcels.web.urls")),
     path("query/", include("chips.web.urls")),
     path("query/", include("markers.web.urls")),
+    path("query/", include(inspection_urls.api_urlpatterns)),
+    path("inspect/", include(inspection_urls.page_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema rendered (Swagger UI); the split view loads its script from a URL, not
     # inline, so the pages' Content-Security-Policy stays as it is.

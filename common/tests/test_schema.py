@@ -74,7 +74,9 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
     assert ("/query/parcelTimeSeries", "get") in operations
     for name in ("markers", "trafficLights", "parcelEvidence"):
         assert (f"/query/{name}", "get") in operations
-    assert len(operations) == 21  # 19 of the API, /dump/ and the schema itself
+    for name in ("parcelSuggest", "parcelMap", "inspectionDecisions"):  # the inspector's
+        assert (f"/query/{name}", "get") in operations
+    assert len(operations) == 24  # 22 of the API, /dump/ and the schema itself
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:

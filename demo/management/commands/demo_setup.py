@@ -51,6 +51,12 @@ class Command(BaseCommand):
             help="the admin's password (default: DEMO_ADMIN_PASSWORD; 'admin' in demo mode)",
         )
         parser.add_argument(
+            "--markers",
+            action="store_true",
+            help="compute the events and traffic lights (extract_markers, about half a minute): "
+            "the dataset map's colours and the review list (make demo passes it)",
+        )
+        parser.add_argument(
             "--demo-password",
             default=os.environ.get("DEMO_USER_PASSWORD", ""),
             help="the demo user's password (default: DEMO_USER_PASSWORD; 'demo' in demo mode)",
@@ -64,6 +70,7 @@ class Command(BaseCommand):
         port: int,
         admin_password: str,
         demo_password: str,
+        markers: bool = False,
         **options: Any,
     ) -> None:
         admin_password, demo_password = passwords(admin_password, demo_password)
@@ -102,6 +109,8 @@ class Command(BaseCommand):
         if not RuleSet.objects.filter(dataset=dataset).exists():
             call_command("load_marker_rules", str(DEMO_RULES), aoi=aoi, year=year,
                          stdout=self.stdout)  # fmt: skip
+        if markers:  # idempotent: a second run finds every light current
+            call_command("extract_markers", aoi=aoi, year=year, stdout=self.stdout)
 
         user_model = get_user_model()
         demo, created = user_model.objects.get_or_create(username=DEMO_USER)
