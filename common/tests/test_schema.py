@@ -16,9 +16,13 @@ pytestmark = pytest.mark.django_db
 
 BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11"]
 BANDS += ["B12", "SCL"]
+CHIP_BANDS = [*BANDS, "VV", "VH"]  # VV and VH: plevel=CARD-BS|CARD-COH6
 BOOL_FALSE = {"type": "boolean", "default": False}
 DATE = {"type": "string", "format": "date"}
 LEVEL = {"type": "string", "enum": ["LEVEL1C", "LEVEL2A"], "default": "LEVEL2A"}
+# The chip endpoints also take Sentinel-1's two product kinds (rawChipsBatch does not).
+CHIP_LEVEL = {"type": "string", "enum": [*LEVEL["enum"], "CARD-BS", "CARD-COH6"],
+              "default": "LEVEL2A"}  # fmt: skip
 CHIPSIZE = {"type": "integer", "minimum": 10, "maximum": 5120, "default": 1280}
 LON = {"type": "number", "minimum": -180, "maximum": 180}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
@@ -76,7 +80,8 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
         assert (f"/query/{name}", "get") in operations
     for name in ("parcelSuggest", "parcelMap", "inspectionDecisions"):  # the inspector's
         assert (f"/query/{name}", "get") in operations
-    assert len(operations) == 24  # 22 of the API, /dump/ and the schema itself
+    assert ("/query/rawS1ChipsBatch", "post") in operations  # Sentinel-1
+    assert len(operations) == 25  # 23 of the API, /dump/ and the schema itself
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:
@@ -89,8 +94,8 @@ def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:
     assert has(params["lat"], LAT | {"required": True})
     assert has(params["start_date"], DATE | {"required": True})
     assert has(params["end_date"], DATE | {"required": True})
-    assert has(params["plevel"], LEVEL | {"required": False})
-    assert has(params["band"], {"type": "string", "enum": BANDS, "required": True})
+    assert has(params["plevel"], CHIP_LEVEL | {"required": False})
+    assert has(params["band"], {"type": "string", "enum": CHIP_BANDS, "required": True})
     assert has(params["chipsize"], CHIPSIZE | {"required": False})
     for name in ("refresh", "onlylist", "async"):
         assert has(params[name], BOOL_FALSE | {"required": False})
@@ -105,7 +110,7 @@ def test_chips_by_location_parameters(schema: dict[str, Any]) -> None:
     assert has(params["lon"], LON | {"required": True})
     assert has(params["lat"], LAT | {"required": True})
     assert has(params["start_date"], DATE | {"required": True})
-    assert has(params["plevel"], LEVEL)
+    assert has(params["plevel"], CHIP_LEVEL)
     assert has(params["bands"], {"type": "string", "default": "B08_B04_B03", "required": False})
     assert params["bands"]["pattern"].startswith("^(B02|B03|")
     assert has(params["lut"], {"type": "string", "default": "5_95", "required": False})
@@ -265,7 +270,9 @@ def test_dump_is_documented_without_credentials(schema: dict[str, Any]) -> None:
 def test_parcel_time_series_parameters(schema: dict[str, Any]) -> None:
     params = parameters(schema, "/query/parcelTimeSeries")
     assert all(params[name]["required"] for name in ("aoi", "year", "pid"))
-    assert has(params["tstype"], {"enum": ["s2", "scl"], "default": "s2", "required": False})
+    assert has(
+        params["tstype"], {"enum": ["s2", "scl", "bs", "c6"], "default": "s2", "required": False}
+    )
     assert has(params["tsformat"], {"enum": ["json", "csv"], "default": "json"})
     assert has(params["min_clear"], {"minimum": 0, "maximum": 100, "required": False})
     assert has(params["scl"], {"type": "boolean", "default": True})
