@@ -16,6 +16,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from chips.catalogue import selection
 from chips.catalogue.planning import learn_grids
 from chips.catalogue.sar_models import SarAsset, SarScene
+from chips.catalogue.selection import utc_window
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import SourceUnreadable
 from chips.raster.extract import band_grid, snap_window
@@ -33,8 +34,7 @@ def candidates(
     relative_orbit: int | None = None,
 ) -> list[SarScene]:
     """Products of the kind sensed in the window whose footprint meets the area."""
-    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    hi = dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1)
+    lo, hi = utc_window(start, end)
     rows = SarScene.objects.filter(
         kind=kind, sensing_time__gte=lo, sensing_time__lt=hi, footprint__intersects=area
     )

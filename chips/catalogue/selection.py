@@ -63,7 +63,7 @@ def chip_square_wgs84(*, lon: float, lat: float, chipsize: float) -> Polygon:
     return Polygon(points + points[:1], srid=4326)
 
 
-def _utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start 00:00 UTC, end+1 00:00 UTC): the inclusive date window as instants. A window
     ending on the calendar's last day (9999-12-31) has no day after it: its end is the last
     instant there is, which no sensing time reaches."""
@@ -166,7 +166,7 @@ def candidate_scenes(
     """Scenes of the level sensed in the window whose data footprint meets the square. The
     footprint column is left deferred (reading `scene.footprint` loads it from the row);
     `footprints.footprint(scene)` gives the per-process parsed one."""
-    lo, hi = _utc_window(start, end)
+    lo, hi = utc_window(start, end)
     scenes = list(
         Scene.objects.filter(
             level=level,

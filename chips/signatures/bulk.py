@@ -20,6 +20,7 @@ from django.contrib.gis.geos import Polygon
 from chips.catalogue import selection
 from chips.catalogue.models import Scene
 from chips.catalogue.sar_models import SarScene
+from chips.catalogue.selection import utc_window
 from chips.models import JobStatus
 from chips.signatures.models import SarExtraction, SignatureExtraction
 from chips.signatures.work import dataset_unit, open_job, sar_dataset_unit
@@ -64,8 +65,7 @@ def sar_dataset_products(
         return []
     box = Polygon.from_bbox(extent)
     box.srid = 4326
-    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    hi = dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1)
+    lo, hi = utc_window(start, end)
     rows = SarScene.objects.filter(
         kind=kind, sensing_time__gte=lo, sensing_time__lt=hi, footprint__intersects=box
     )

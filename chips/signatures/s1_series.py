@@ -16,6 +16,7 @@ from django.conf import settings
 
 from chips.catalogue import sar_selection
 from chips.catalogue.sar_models import SarAsset, SarKind, SarScene
+from chips.catalogue.selection import utc_window
 from chips.errors import nothing_read
 from chips.models import JobStatus
 from chips.signatures.models import SarSignature
@@ -193,12 +194,13 @@ def held_rows(parcel_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[i
     """Many parcels' Sentinel-1 rows as the store holds them (nothing computed: the bulk
     markers read what `extract_signatures --tstype bs|c6` recorded), in one query; the same
     rows and order as `s1_rows`."""
+    lo, hi = utc_window(start, end)
     kinds = {str(kind): tstype for tstype, kind in TSTYPE_KINDS.items()}
     found = (
         SarSignature.objects.filter(
             parcel_id__in=list(parcel_ids),
-            sensing_time__gte=dt.datetime.combine(start, dt.time(), dt.UTC),
-            sensing_time__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC),
+            sensing_time__gte=lo,
+            sensing_time__lt=hi,
             count__gt=0,
         )
         .select_related("scene")

@@ -12,6 +12,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+from chips.catalogue.selection import utc_window
 from chips.signatures import s1_series
 from chips.signatures.s1_series import SarSeriesRequest
 from chips.web.season import LEFT, RIGHT, WIDTH, date_ticks
@@ -39,8 +40,7 @@ def context(
         return None
     if not any(table["band"] for _, table in panels):
         return None
-    t0 = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC).timestamp()
-    t1 = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC).timestamp()
+    t0, t1 = (t.timestamp() for t in utc_window(start, end))
 
     def px(t: float) -> float:
         return round(LEFT + (WIDTH - LEFT - RIGHT) * (t - t0) / (t1 - t0), 1)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from chips.catalogue.models import Level
+from chips.catalogue.selection import utc_window
 from chips.composite.plan import CompositeRequest
 from chips.raster.zonal import clear_share
 from chips.signatures.series import SeriesRequest, time_series
@@ -142,8 +143,7 @@ def _layout(
     raw: list[tuple[dt.datetime, float, float, float | None]], start: dt.date, end: dt.date,
     threshold: float, chips: set[str], min_clear: float | None,
 ) -> dict[str, Any]:  # fmt: skip
-    t0 = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC).timestamp()
-    t1 = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC).timestamp()
+    t0, t1 = (t.timestamp() for t in utc_window(start, end))
     lo = min(-0.2, min(v - s for _, v, s, _ in raw))
     hi = max(1.0, max(v + s for _, v, s, _ in raw))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
