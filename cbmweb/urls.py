@@ -21,6 +21,9 @@ urlpatterns = [
     path("query/", include("parcels.web.urls")),
     path("query/", include("chips.web.urls")),
     path("query/", include("markers.web.urls")),
+    path("query/", include("background.web.urls")),
+    path("query/", include("weather.web.urls")),
+    path("background/", include("background.web.tile_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema rendered (Swagger UI); the split view loads its script from a URL, not
     # inline, so the pages' Content-Security-Policy stays as it is.

@@ -53,7 +53,7 @@ class ChipRecord:
     file_name: str
     spec_key: str
     stored_path: str
-    scene_id: int
+    scene_id: int | None  # None: a background image (the background app), of no scene
     band: str
     size_bytes: int
 
@@ -220,8 +220,9 @@ def flush_cache(
     return FlushResult(records=records, files=files)
 
 
-# The store's two kinds of file: raw GeoTIFF chips and rendered composites (chips.composite).
-STORE_KINDS = (("raw", ".tif"), ("png", ".png"))
+# The store's kinds of file: raw GeoTIFF chips, rendered composites (chips.composite) and
+# background images, GeoTIFF or PNG (the background app: bg/<key[:2]>/<key>.<format>).
+STORE_KINDS = (("raw", ".tif"), ("png", ".png"), ("bg", ".tif"), ("bg", ".png"))
 
 
 def flush_files(*, keys: set[str] | None, started: float) -> int:

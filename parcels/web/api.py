@@ -12,6 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common import info_sections
 from common.errors import NotFound
 from common.schema import error_responses
 from parcels import selectors
@@ -138,5 +139,6 @@ def info(request: Request) -> Response:
                 "user": request.user.get_username(),
             },
             "aois": selectors.aois_info(user=request.user),
+            **info_sections.sections(request.user),
         }
     )

@@ -179,8 +179,20 @@ class AoiInfo(serializers.Serializer):
     datasets = serializers.DictField(child=DatasetInfo(), help_text="by <year>[_<ptype>]")
 
 
+class BackgroundInfo(serializers.Serializer):
+    """A background source (the background app adds the list, common.info_sections)."""
+
+    name = serializers.CharField(help_text="what tms= takes")
+    kind = serializers.CharField()
+    attribution = serializers.CharField(allow_blank=True)
+    default = serializers.BooleanField(help_text="used when tms is not given")
+
+
 class Info(serializers.Serializer):
     """The service and the datasets of the caller's AOIs."""
 
     server = ServerInfo()
     aois = serializers.DictField(child=AoiInfo())
+    backgrounds = BackgroundInfo(
+        many=True, required=False, help_text="the background sources (tms=) the caller may use"
+    )
