@@ -70,11 +70,11 @@ def _read(source: BackgroundSource, bounds: tuple[float, float, float, float], s
     try:
         return fetch_image(source_spec(source), bounds, size, max_fetches=source.max_fetches)
     except SourceTimeout as exc:
-        raise SourceUnavailable(f"background source {source.name!r} timed out: {exc}") from exc
+        raise SourceUnavailable(f"background source {source.name!r} timed out: {exc}", param="tms") from exc
     except SourceBusy as exc:
-        raise SourceUnavailable(f"background source {source.name!r} is busy: {exc}") from exc
+        raise SourceUnavailable(f"background source {source.name!r} is busy: {exc}", param="tms") from exc
     except SourceReadError as exc:
-        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}") from exc
+        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}", param="tms") from exc
 
 
 def background_image(
@@ -145,7 +145,7 @@ def map_tile(source: BackgroundSource, z: int, x: int, y: int) -> Path:
     try:
         extent = source_bounds(spec)
     except SourceReadError as exc:
-        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}") from exc
+        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}", param="tms") from exc
     if not _inside(bounds, extent):
         raise NotFound(f"tile {z}/{x}/{y} is outside {source.name}")
     rgb, mask = _read(source, bounds, 256)

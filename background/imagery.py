@@ -105,6 +105,8 @@ def dataset_name(spec: SourceSpec) -> str:
             options.append(f"tilematrixset={spec.tile_matrix_set}")
         if spec.style:
             options.append(f"style={spec.style}")
+        # The finest level read: the set's levels beyond it are not asked for.
+        options.append(f"zoom_level={spec.max_zoom}")
         return ",".join([f"WMTS:{spec.url}", *options])
     if spec.url.startswith(("http://", "https://")):
         return f"/vsicurl/{spec.url}"

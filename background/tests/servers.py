@@ -38,7 +38,7 @@ def _wait_http(url: str, seconds: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def titiler(log: Path) -> Iterator[str]:
-    """http://127.0.0.1:<port>/cog: TiTiler's COG endpoints."""
+    """http://127.0.0.1:<port>: TiTiler's COG endpoints."""
     pytest.importorskip("titiler.core", reason="TiTiler (titiler.core) is not installed")
     port = free_port()
     with log.open("wb") as out:
@@ -49,7 +49,7 @@ def titiler(log: Path) -> Iterator[str]:
         )  # fmt: skip
         try:
             _wait_http(f"http://127.0.0.1:{port}/docs")
-            yield f"http://127.0.0.1:{port}/cog"
+            yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -74,11 +74,15 @@ def mapserver_wms(mapfile: Path) -> _Threaded:
     """A WMS: each request runs Debian's mapserv as CGI on the mapfile."""
     if not os.access(MAPSERV, os.X_OK):
         pytest.skip("MapServer (Debian cgi-mapserver) is not installed")
+    # MapServer 8 reads a config file first; this one lets MS_MAPFILE name the mapfile.
+    config = mapfile.with_suffix(".conf")
+    config.write_text('CONFIG\n  ENV\n    MS_MAP_PATTERN "."\n  END\nEND\n')
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             env = {"QUERY_STRING": urlsplit(self.path).query, "REQUEST_METHOD": "GET",
-                   "MS_MAPFILE": str(mapfile), "PATH": os.environ.get("PATH", "")}  # fmt: skip
+                   "MS_MAPFILE": str(mapfile), "MAPSERVER_CONFIG_FILE": str(config),
+                   "PATH": os.environ.get("PATH", "")}  # fmt: skip
             out = subprocess.run([MAPSERV], env=env, capture_output=True, timeout=30).stdout
             head, _, body = out.partition(b"\r\n\r\n")
             self.send_response(200)

@@ -6,4 +6,5 @@ from titiler.core.factory import TilerFactory
 from titiler.extensions import wmtsExtension
 
 app = FastAPI()
-app.include_router(TilerFactory(extensions=[wmtsExtension()]).router, prefix="/cog")
+# At the root: TiTiler 2.4's WMTS capabilities name tile URLs without the router's prefix.
+app.include_router(TilerFactory(extensions=[wmtsExtension()]).router)
