@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 
 from background import render
 from background.fetch import SourceBusy, SourceTimeout, fetch_image
@@ -53,7 +54,9 @@ def square(lon: float, lat: float, extend: float) -> tuple[float, float, float, 
 
 def _outline_rings(outline: GEOSGeometry) -> list[list[tuple[float, float]]]:
     geom = outline.transform(WEB_MERCATOR, clone=True)
-    polygons = [geom] if geom.geom_type == "Polygon" else list(geom)
+    polygons = (
+        [geom] if isinstance(geom, Polygon) else cast(list[Polygon], list(cast(MultiPolygon, geom)))
+    )
     return [[(x, y) for x, y in ring.coords] for poly in polygons for ring in poly]
 
 
@@ -66,15 +69,25 @@ def _key(source: BackgroundSource, bounds: tuple[float, ...], size: int, fmt: st
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def _down(source: BackgroundSource, what: str, exc: Exception) -> SourceUnavailable:
+    return SourceUnavailable(f"background source {source.name!r} {what}: {exc}", param="tms")
+
+
 def _read(source: BackgroundSource, bounds: tuple[float, float, float, float], size: int):  # type: ignore[no-untyped-def]
     try:
         return fetch_image(source_spec(source), bounds, size, max_fetches=source.max_fetches)
     except SourceTimeout as exc:
-        raise SourceUnavailable(f"background source {source.name!r} timed out: {exc}", param="tms") from exc
+        raise SourceUnavailable(
+            f"background source {source.name!r} timed out: {exc}", param="tms"
+        ) from exc
     except SourceBusy as exc:
-        raise SourceUnavailable(f"background source {source.name!r} is busy: {exc}", param="tms") from exc
+        raise SourceUnavailable(
+            f"background source {source.name!r} is busy: {exc}", param="tms"
+        ) from exc
     except SourceReadError as exc:
-        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}", param="tms") from exc
+        raise SourceUnavailable(
+            f"background source {source.name!r} failed: {exc}", param="tms"
+        ) from exc
 
 
 def background_image(
@@ -145,7 +158,9 @@ def map_tile(source: BackgroundSource, z: int, x: int, y: int) -> Path:
     try:
         extent = source_bounds(spec)
     except SourceReadError as exc:
-        raise SourceUnavailable(f"background source {source.name!r} failed: {exc}", param="tms") from exc
+        raise SourceUnavailable(
+            f"background source {source.name!r} failed: {exc}", param="tms"
+        ) from exc
     if not _inside(bounds, extent):
         raise NotFound(f"tile {z}/{x}/{y} is outside {source.name}")
     rgb, mask = _read(source, bounds, 256)

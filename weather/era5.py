@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -176,6 +177,12 @@ def _day_index(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, days
 
 
+def _hours(hours: dict[Any, int], start: np.datetime64, offsets: range) -> list[int] | None:
+    """Indexes of the hours start + offsets, or None if one is missing."""
+    found = [hours.get(start + h * HOUR) for h in offsets]
+    return None if None in found else [i for i in found if i is not None]
+
+
 def _hourly(ds: xr.Dataset, grid: str) -> tuple[list[np.datetime64], dict[str, np.ndarray]]:
     times = ds["time"].values.astype("datetime64[h]")
     hours = {t: i for i, t in enumerate(times)}
@@ -188,8 +195,8 @@ def _hourly(ds: xr.Dataset, grid: str) -> tuple[list[np.datetime64], dict[str, n
     for k, day in enumerate(all_days):
         start = day.astype("datetime64[h]")
         if t2m is not None:
-            idx = [hours.get(start + h * HOUR) for h in range(24)]
-            if None not in idx:
+            idx = _hours(hours, start, range(24))
+            if idx is not None:
                 block = t2m[idx]
                 out["tmin"][k] = block.min(axis=0)
                 out["tmax"][k] = block.max(axis=0)
@@ -200,8 +207,8 @@ def _hourly(ds: xr.Dataset, grid: str) -> tuple[list[np.datetime64], dict[str, n
                 if last is not None:
                     out["prec"][k] = tp[last]
             else:
-                idx = [hours.get(start + h * HOUR) for h in range(1, 25)]
-                if None not in idx:
+                idx = _hours(hours, start, range(1, 25))
+                if idx is not None:
                     out["prec"][k] = tp[idx].sum(axis=0)
     # Accumulations are never negative; ECMWF's packing leaves -1e-9 m here and there.
     np.clip(out["prec"], 0.0, None, out=out["prec"])

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.contrib.gis.geos import Polygon
@@ -63,7 +64,7 @@ def _cells(daily: DailyGrid) -> dict[tuple[float, float], int]:
     return known
 
 
-def _upsert(rows: list[tuple[object, ...]]) -> None:
+def _upsert(rows: list[tuple[Any, ...]]) -> None:
     table = WeatherDay._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
     keep = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS)
@@ -94,7 +95,7 @@ def load_weather(
     with transaction.atomic():
         cells = _cells(daily)
         for k, day in enumerate(daily.dates):
-            batch: list[tuple[object, ...]] = []
+            batch: list[tuple[Any, ...]] = []
             for j, lat in enumerate(daily.lats):
                 for i, lon in enumerate(daily.lons):
                     v = stack[k, j, i]

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import rasterio.shutil
-from rasterio.io import MemoryFile
-from rasterio.transform import from_origin
-from rasterio.warp import reproject
 from rasterio.enums import Resampling
-from rasterio.transform import from_bounds
+from rasterio.io import MemoryFile
+from rasterio.transform import from_bounds, from_origin
+from rasterio.warp import reproject
 
 WORLD = 20037508.342789244
 Z18 = 2 * WORLD / (256 * 2**18)  # metres per pixel at zoom 18 (0.597)
@@ -50,7 +49,9 @@ def write_ortho(path: Path, *, tiles: int = 4, seed: int = 1) -> Path:
     return path
 
 
-def independent_read(path: Path, bounds: tuple[float, float, float, float], size: int) -> np.ndarray:
+def independent_read(
+    path: Path, bounds: tuple[float, float, float, float], size: int
+) -> np.ndarray:
     """The source's pixels over the bounds at size x size in EPSG:3857: GDAL's warper on
     the full-resolution band (no overview, no window logic), bilinear."""
     with rasterio.open(path) as src:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ def square(x: float, y: float, extend: float) -> tuple[float, float, float, floa
 
 def download(url: str) -> bytes:
     """As the CbM client does: a GET without credentials."""
-    response = Client().get(url.removeprefix("http://testserver"))
+    response: Any = Client().get(url.removeprefix("http://testserver"))
     assert response.status_code == 200, response
     return b"".join(response.streaming_content)
 
@@ -52,7 +53,10 @@ def test_geotiff_for_the_cbm_client(
     x, y = centre_3857()
     lon, lat = lonlat(x, y)
     extend, size = 256 * Z18, 256  # the native resolution
-    url = f"/query/backgroundByLocation?lon={lon}&lat={lat}&chipsize={size}&extend={extend}&tms=ORTHO&iformat=tif"
+    url = (
+        f"/query/backgroundByLocation?lon={lon}&lat={lat}&chipsize={size}&extend={extend}"
+        "&tms=ORTHO&iformat=tif"
+    )
     response = client.get(url, **auth)
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain")

@@ -116,7 +116,9 @@ def test_a_service_that_fails_answers_503(
 ) -> None:
     with failing_service(500) as url:
         service_source("Broken", "wms", f"{url}/?", layer="x", timeout=2, retries=0)
-        answer = client.get("/query/backgroundByLocation?lon=6.05&lat=52.61&tms=Broken&iformat=tif", **auth)
+        answer = client.get(
+            "/query/backgroundByLocation?lon=6.05&lat=52.61&tms=Broken&iformat=tif", **auth
+        )
     assert answer.status_code == 503
     assert "'Broken' failed" in json.loads(answer.content)["error"]
     assert not CachedChip.objects.exists()

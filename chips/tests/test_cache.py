@@ -46,7 +46,7 @@ def test_clients_share_files_but_not_tokens(archive, chip_store) -> None:
     record = CachedChip.objects.filter(cache__user=ana).first()
     assert record is not None
     assert record.size_bytes == (chip_store / record.stored_path).stat().st_size
-    assert record.scene.product_id in record.file_name
+    assert record.scene is not None and record.scene.product_id in record.file_name
 
 
 def test_flush_one_client_keeps_shared_files(archive, chip_store) -> None:
