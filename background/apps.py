@@ -9,6 +9,8 @@ class BackgroundConfig(AppConfig):
 
     def ready(self) -> None:
         from background.sources import info_section
-        from common import info_sections
+        from background.web.panel import background_panel
+        from common import info_sections, page_panels
 
         info_sections.register("backgrounds", info_section)
+        page_panels.register("background", background_panel, order=20)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 
@@ -73,9 +74,16 @@ def _down(source: BackgroundSource, what: str, exc: Exception) -> SourceUnavaila
     return SourceUnavailable(f"background source {source.name!r} {what}: {exc}", param="tms")
 
 
-def _read(source: BackgroundSource, bounds: tuple[float, float, float, float], size: int):  # type: ignore[no-untyped-def]
+def _read(
+    source: BackgroundSource,
+    bounds: tuple[float, float, float, float],
+    size: int,
+    *,
+    deadline: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    spec = source_spec(source)
     try:
-        return fetch_image(source_spec(source), bounds, size, max_fetches=source.max_fetches)
+        return fetch_image(spec, bounds, size, max_fetches=source.max_fetches, deadline=deadline)
     except SourceTimeout as exc:
         raise SourceUnavailable(
             f"background source {source.name!r} timed out: {exc}", param="tms"
@@ -101,6 +109,7 @@ def background_image(
     extend: float,
     iformat: str,
     outline: GEOSGeometry | None = None,
+    deadline: float | None = None,
 ) -> BackgroundImage:
     bounds = square(lon, lat, extend)
     flag = "g" if outline is not None else ""
@@ -117,7 +126,7 @@ def background_image(
     if key in found:
         size = found[key][1]
     else:
-        rgb, _ = _read(source, bounds, chipsize)
+        rgb, _ = _read(source, bounds, chipsize, deadline=deadline)
         if iformat == "tif":
             tags = {
                 "SOURCE": source.name,

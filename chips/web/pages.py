@@ -33,8 +33,10 @@ from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
 from chips.work import jobs
+from common import page_panels
 from common.errors import NotFound
 from common.negotiation import wants_json
+from common.page_panels import ParcelWindow
 from common.schema import error_responses
 from ops.client_ip import client_ip
 from parcels.selectors import parcel_get
@@ -125,8 +127,10 @@ class ChipsByParcelId(CompositePage):
             return season(parcel, level=composite.level, start=composite.start,
                           end=composite.end, min_clear=min_clear, chips=chips)  # fmt: skip
 
+        window = ParcelWindow(parcel, composite.start, composite.end, composite.chipsize)
         return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep,
-                       season_of=season_of)  # fmt: skip
+                       season_of=season_of,
+                       panels_of=lambda: page_panels.panels(request._request, window))  # fmt: skip
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -147,6 +151,7 @@ def _answer(
     hidden: list[tuple[str, str]],
     keep: series.SceneFilter | None = None,
     season_of: Callable[[set[str]], dict[str, Any] | None] | None = None,
+    panels_of: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> HttpResponse:
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
@@ -170,6 +175,8 @@ def _answer(
         context["season"] = found if "points" in found else None
         context["season_fields"] = season_fields(hidden, composite)
         context["parcel_sky"] = True
+    # Other apps' panels beside the season (common.page_panels: background, weather).
+    context["parcel_panels"] = panels_of() if panels_of is not None else []
     return render(request, "chips/composite_page.html", context)
 
 

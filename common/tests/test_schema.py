@@ -74,7 +74,12 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
     assert ("/query/parcelTimeSeries", "get") in operations
     for name in ("markers", "trafficLights", "parcelEvidence"):
         assert (f"/query/{name}", "get") in operations
-    assert len(operations) == 21  # 19 of the API, /dump/ and the schema itself
+    for name in ("backgroundByLocation", "backgroundByParcelID", "backgroundByParcelId"):
+        assert (f"/query/{name}", "get") in operations
+    assert ("/query/weatherTimeSeries", "get") in operations
+    assert ("/background/tiles/{name}/{z}/{x}/{y}.png", "get") in operations
+    # 23 of the API, the background map tiles, /dump/ and the schema itself
+    assert len(operations) == 26
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:
