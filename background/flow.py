@@ -28,9 +28,10 @@ from chips.store.cache import (
     shared_files,
     store_path,
 )
-from common.errors import BackendUnavailable, NotFound
+from common.errors import BackendUnavailable, BadParameter, NotFound
 
 WEB_MERCATOR = 3857
+MAX_LAT = 85.05
 
 
 class SourceUnavailable(BackendUnavailable):
@@ -47,6 +48,8 @@ class BackgroundImage:
 
 def square(lon: float, lat: float, extend: float) -> tuple[float, float, float, float]:
     """The image's square in EPSG:3857, `extend` metres (of the projection) a side."""
+    if abs(lat) > MAX_LAT:  # a parcel's centroid beyond EPSG:3857's square world
+        raise BadParameter(f"lat={lat:g}: EPSG:3857 images reach {MAX_LAT} N/S", param="lat")
     centre = Point(lon, lat, srid=4326)
     centre.transform(WEB_MERCATOR)
     half = extend / 2

@@ -22,6 +22,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
+from rasterio.transform import from_bounds as from_bounds_transform
 from rasterio.windows import Window, from_bounds
 
 # EPSG:3857's square, metres: the world at zoom 0 is one 256 px tile of it.
@@ -184,10 +185,45 @@ def read_image(
             indexes = [1, 2, 3] if src.count >= 3 else [1, 1, 1]
             if src.crs is not None and src.crs.to_epsg() == 3857:
                 return _paste_window(src, bounds, size, indexes)
-            with WarpedVRT(src, crs=WEB_MERCATOR, resampling=Resampling.bilinear) as vrt:
-                return _paste_window(vrt, bounds, size, indexes)
+            level = _overview_level(src, bounds, size)
+        if level is None:
+            with rasterio.Env(**gdal_options(spec)), rasterio.open(dataset_name(spec)) as src:
+                return _warp(src, bounds, size, indexes)
+        with (
+            rasterio.Env(**gdal_options(spec)),
+            rasterio.open(dataset_name(spec), overview_level=level) as src,
+        ):
+            return _warp(src, bounds, size, indexes)
     except RasterioError as exc:
         raise SourceReadError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _overview_level(
+    src: DatasetReader, bounds: tuple[float, float, float, float], size: int
+) -> int | None:
+    """The coarsest overview still at least as fine as the image (None: the full grid), as
+    gdalwarp picks it: the warper itself reads the level it is given, whatever the scale."""
+    factors = src.overviews(1)
+    if not factors:
+        return None
+    west, south, east, north = transform_bounds(src.crs, WEB_MERCATOR, *src.bounds)
+    native = (east - west) / src.width  # one source pixel, in EPSG:3857 metres
+    wanted = (bounds[2] - bounds[0]) / size
+    fitting = [i for i, f in enumerate(factors) if f * native <= wanted]
+    return fitting[-1] if fitting else None
+
+
+def _warp(
+    src: DatasetReader, bounds: tuple[float, float, float, float], size: int, indexes: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A source in another CRS warped straight onto the image's grid: one pass, no
+    intermediate grid; outside the source stays 0 and masked out."""
+    transform = from_bounds_transform(*bounds, size, size)
+    with WarpedVRT(src, crs=WEB_MERCATOR, transform=transform, width=size, height=size,
+                   resampling=Resampling.bilinear) as vrt:  # fmt: skip
+        rgb = vrt.read(indexes)
+        mask = vrt.read_masks(1)
+    return rgb, mask
 
 
 def source_bounds(spec: SourceSpec) -> tuple[float, float, float, float] | None:

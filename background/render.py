@@ -46,6 +46,7 @@ def geotiff_bytes(
         "crs": WEB_MERCATOR,
         "transform": from_bounds(*bounds, rgb.shape[2], size),
         "compress": "deflate",
+        "zlevel": 1,  # a few % larger than level 6 at a fifth of the time
         "photometric": "RGB",
     }
     with rasterio.MemoryFile() as memfile:
@@ -64,7 +65,7 @@ def png_bytes(rgb: np.ndarray, outline: Sequence[Sequence[tuple[float, float]]] 
             if len(ring) >= 2:
                 draw.line([*ring, ring[0]], fill=OUTLINE_RGB, width=2)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", optimize=False, compress_level=1)
     return out.getvalue()
 
 

@@ -156,7 +156,7 @@ def test_sources_a_user_may_use(
 @pytest.mark.parametrize(
     ("query", "param"),
     [("chipsize=8", "chipsize"), ("extend=20000", "extend"), ("iformat=jpg", "iformat"),
-     ("lon=200", "lon")],
+     ("lon=200", "lon"), ("lat=89", "lat")],
 )  # fmt: skip
 def test_bad_parameters(
     client: Client, auth: BasicAuth, ortho_source: BackgroundSource, query: str, param: str

@@ -9,6 +9,7 @@ from common.params import BoolParam, FloatParam, IntParam, ParamSerializer, Poin
 from parcels.params import ParcelParams
 
 IFORMATS = ("png", "tif")
+MAX_LAT = 85.05
 
 
 class BackgroundParams(ParamSerializer):
@@ -27,6 +28,10 @@ class BackgroundParams(ParamSerializer):
 
 class BackgroundByLocationQuery(PointParams, BackgroundParams):
     """backgroundByLocation: lon and lat first."""
+
+    # EPSG:3857 ends at 85.0511 degrees (the square world of the tile services).
+    lat = FloatParam(lo=-MAX_LAT, hi=MAX_LAT, help_text="WGS84 latitude, decimal degrees "
+                     "(EPSG:3857 reaches 85.05 N/S)")  # fmt: skip
 
 
 class BackgroundByParcelQuery(ParcelParams, BackgroundParams):
