@@ -20,9 +20,9 @@ import rasterio
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
+from rasterio.transform import from_bounds as from_bounds_transform
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
-from rasterio.transform import from_bounds as from_bounds_transform
 from rasterio.windows import Window, from_bounds
 
 # EPSG:3857's square, metres: the world at zoom 0 is one 256 px tile of it.

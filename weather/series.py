@@ -10,14 +10,30 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 
-from weather.models import WeatherCell, WeatherDay
+from weather.models import Grid, WeatherCell, WeatherDay
 
 COLUMNS = ("meteo_date", "tmin", "tmax", "tmean", "prec")
 
 
+# The CDS grids' points are multiples of their step: the cell of a point is found by
+# rounding, one probe of the (grid, lon, lat) index each, finest grid first.
+NATIVE_GRIDS = ((Grid.ERA5_LAND, 0.1), (Grid.ERA5, 0.25))
+
+
+def _on_grid(value: float, step: float) -> float:
+    return round(round(value / step) * step, 4)
+
+
 def cell_at(point: Point) -> WeatherCell | None:
-    """The cell of the finest loaded grid that contains the point (a point on the edge of
-    two cells takes the one to the south-west, deterministically)."""
+    """The cell of the finest loaded grid that contains the point. Native grids by
+    rounding; a grid of another step (a regridded request) by its cell polygons (a point on
+    the edge of two cells takes the one to the south-west)."""
+    for grid, step in NATIVE_GRIDS:
+        cell = WeatherCell.objects.filter(
+            grid=grid, resolution=step, lon=_on_grid(point.x, step), lat=_on_grid(point.y, step)
+        ).first()
+        if cell is not None:
+            return cell
     return (
         WeatherCell.objects.filter(geom__intersects=point)
         .order_by("resolution", "lon", "lat")
