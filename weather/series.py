@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.db.models import Q
 
 from weather.models import Grid, WeatherCell, WeatherDay
 
@@ -28,17 +29,13 @@ def cell_at(point: Point) -> WeatherCell | None:
     """The cell of the finest loaded grid that contains the point. Native grids by
     rounding; a grid of another step (a regridded request) by its cell polygons (a point on
     the edge of two cells takes the one to the south-west)."""
+    probes = Q()
     for grid, step in NATIVE_GRIDS:
-        cell = WeatherCell.objects.filter(
-            grid=grid, resolution=step, lon=_on_grid(point.x, step), lat=_on_grid(point.y, step)
-        ).first()
-        if cell is not None:
-            return cell
-    return (
-        WeatherCell.objects.filter(geom__intersects=point)
-        .order_by("resolution", "lon", "lat")
-        .first()
-    )
+        on_grid = {"lon": _on_grid(point.x, step), "lat": _on_grid(point.y, step)}
+        probes |= Q(grid=grid, resolution=step, **on_grid)
+    # Never the polygon: decoding it is most of a probe's time.
+    cells = WeatherCell.objects.defer("geom").order_by("resolution", "lon", "lat")
+    return cells.filter(probes).first() or cells.filter(geom__intersects=point).first()
 
 
 def weather_series(
