@@ -12,7 +12,8 @@ from typing import cast
 
 import numpy as np
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from pyproj import Transformer
 
 from background import render
 from background.fetch import SourceBusy, SourceTimeout, fetch_image
@@ -31,6 +32,8 @@ from chips.store.cache import (
 from common.errors import BackendUnavailable, BadParameter, NotFound
 
 WEB_MERCATOR = 3857
+# Built once: a GDAL CoordTransform per request costs more than the rest of a warm answer.
+TO_WEB_MERCATOR = Transformer.from_crs(4326, WEB_MERCATOR, always_xy=True)
 MAX_LAT = 85.05
 
 
@@ -50,10 +53,9 @@ def square(lon: float, lat: float, extend: float) -> tuple[float, float, float, 
     """The image's square in EPSG:3857, `extend` metres (of the projection) a side."""
     if abs(lat) > MAX_LAT:  # a parcel's centroid beyond EPSG:3857's square world
         raise BadParameter(f"lat={lat:g}: EPSG:3857 images reach {MAX_LAT} N/S", param="lat")
-    centre = Point(lon, lat, srid=4326)
-    centre.transform(WEB_MERCATOR)
+    x, y = TO_WEB_MERCATOR.transform(lon, lat)
     half = extend / 2
-    return (centre.x - half, centre.y - half, centre.x + half, centre.y + half)
+    return (x - half, y - half, x + half, y + half)
 
 
 def _outline_rings(outline: GEOSGeometry) -> list[list[tuple[float, float]]]:

@@ -59,6 +59,7 @@ def test_demo_background_and_weather(
         reproject(src.read(), want, src_transform=src.transform, src_crs=src.crs,
                   dst_transform=transform, dst_crs="EPSG:3857",
                   resampling=Resampling.bilinear)  # fmt: skip
+    assert got.mean() > 20  # the parcel is in the orthophoto, not in the black around it
     # 256 m over 256 px is ~0.6 m of ground a pixel on 0.5 m source pixels: near-native.
     assert np.abs(got.astype(int) - want).mean() < 4
 
