@@ -5,6 +5,7 @@ an earlier load stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,20 +65,56 @@ def _cells(daily: DailyGrid) -> dict[tuple[float, float], int]:
     return known
 
 
-def _upsert(rows: list[tuple[Any, ...]]) -> None:
+_COLUMNS = "cell_id, meteo_date, tmin, tmax, tmean, prec"
+
+
+def _keep_known(table: str) -> str:
+    """ON CONFLICT: a null (not covered by these files) never erases a stored value."""
+    keep = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS)
+    return f"ON CONFLICT (cell_id, meteo_date) DO UPDATE SET {keep}"
+
+
+def _upsert_sql(rows: list[tuple[Any, ...]]) -> None:
+    """Multi-row INSERT .. ON CONFLICT (SQLite/SpatiaLite)."""
     table = WeatherDay._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-    keep = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS)
-    sql = (
-        f"INSERT INTO {table} (cell_id, meteo_date, tmin, tmax, tmean, prec) VALUES {values} "
-        f"ON CONFLICT (cell_id, meteo_date) DO UPDATE SET {keep}"
-    )
+    sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES {values} {_keep_known(table)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [v for row in rows for v in row])
 
 
-def _value(x: float) -> float | None:
-    return None if np.isnan(x) else round(float(x), 3)
+def _upsert_copy(rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: binary COPY into a temporary table, then one INSERT .. SELECT .. ON
+    CONFLICT (binding thousands of parameters per statement costs more than the write)."""
+    table = WeatherDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS weather_load (cell_id int8, meteo_date date, "
+            "tmin float8, tmax float8, tmean float8, prec float8) ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(
+            f"COPY weather_load ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "date", "float8", "float8", "float8", "float8"])
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM weather_load "  # noqa: S608
+            f"{_keep_known(table)}"
+        )
+        cursor.execute("TRUNCATE weather_load")
+
+
+def _day_rows(day: dt.date, values: np.ndarray, cell_ids: np.ndarray) -> list[tuple[Any, ...]]:
+    """The rows of one day: (cell, day, tmin, tmax, tmean, prec), cells with any value."""
+    flat = values.reshape(-1, len(COLUMNS))
+    keep = ~np.isnan(flat).all(axis=1)  # not covered whole, or a sea point of ERA5-Land
+    rounded = np.round(flat[keep], 3).astype(object)
+    rounded[np.isnan(flat[keep])] = None
+    return [
+        (cell, day, *vals)
+        for cell, vals in zip(cell_ids[keep].tolist(), rounded.tolist(), strict=True)
+    ]
 
 
 def load_weather(
@@ -92,27 +129,29 @@ def load_weather(
     total = len(daily.dates)
     rows_written = 0
     days_written = 0
+    upsert = _upsert_copy if connection.vendor == "postgresql" else _upsert_sql
     with transaction.atomic():
         cells = _cells(daily)
+        # The cell id of each (lat, lon) of the grid, in the order of a day's values.
+        cell_ids = np.array(
+            [cells[(round(float(lon), 4), round(float(lat), 4))]
+             for lat in daily.lats for lon in daily.lons],
+            dtype=np.int64,
+        )  # fmt: skip
+        pending: list[tuple[Any, ...]] = []
         for k, day in enumerate(daily.dates):
-            batch: list[tuple[Any, ...]] = []
-            for j, lat in enumerate(daily.lats):
-                for i, lon in enumerate(daily.lons):
-                    v = stack[k, j, i]
-                    if np.isnan(v).all():  # not covered whole, or a sea point of ERA5-Land
-                        continue
-                    cell = cells[(round(float(lon), 4), round(float(lat), 4))]
-                    batch.append((cell, day, *(_value(x) for x in v)))
-                    if len(batch) >= BATCH:
-                        _upsert(batch)
-                        rows_written += len(batch)
-                        batch = []
-            if batch:
-                _upsert(batch)
-                rows_written += len(batch)
+            pending.extend(_day_rows(day, stack[k], cell_ids))
+            # SQLite: a statement's parameters are bounded; COPY: any size, fewer is faster.
+            if len(pending) >= (BATCH * 50 if upsert is _upsert_copy else BATCH):
+                upsert(pending)
+                rows_written += len(pending)
+                pending = []
             days_written += 1
             if progress:
                 progress(k + 1, total)
+        if pending:
+            upsert(pending)
+            rows_written += len(pending)
     return LoadReport(
         grid=daily.grid,
         cells=len(cells),
