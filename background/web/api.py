@@ -31,10 +31,17 @@ ANSWERS = {
 }
 
 
+class PlainTextRenderer(JSONRenderer):
+    """Lets `Accept: text/plain` through negotiation (the URL answer is built by the view)."""
+
+    media_type = "text/plain"
+    format = "txt"
+
+
 class BackgroundView(APIView):
     # The answers are built here (text or a page); the renderers only let content
     # negotiation accept what clients send (JSON first: errors answer JSON).
-    renderer_classes = [JSONRenderer, TemplateHTMLRenderer]
+    renderer_classes = [JSONRenderer, TemplateHTMLRenderer, PlainTextRenderer]
     http_method_names = ["get"]
 
     def answer(

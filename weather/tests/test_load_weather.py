@@ -148,3 +148,40 @@ def test_not_era5_is_refused(tmp_path: Path) -> None:
         call_command("load_weather", str(path), stdout=StringIO(), stderr=StringIO())
     with pytest.raises(CommandError, match="no such file"):
         call_command("load_weather", str(tmp_path / "none.nc"), stdout=StringIO())
+
+
+def test_daily_statistics_files_one_statistic_each(tmp_path: Path) -> None:
+    """The CDS's daily statistics deliver one statistic per file, named in cell_methods:
+    loaded one after the other, each fills its own column and keeps the others."""
+    days = pd.date_range("2024-08-01", "2024-08-05", freq="D")
+    rng = np.random.default_rng(5)
+    coords = {"valid_time": days, "latitude": [52.75, 52.5], "longitude": [6.0, 6.25]}
+    shape = (len(days), 2, 2)
+    kelvin = {stat: 285 + rng.normal(0, 3, shape) for stat in ("mean", "minimum", "maximum")}
+    rain = rng.uniform(0, 0.01, shape)  # m a day
+    for stat, values in kelvin.items():
+        attrs = {"units": "K", "cell_methods": f"valid_time: {stat}"}
+        xr.Dataset(
+            {"t2m": (("valid_time", "latitude", "longitude"), values, attrs)}, coords=coords
+        ).to_netcdf(tmp_path / f"t2m_{stat}.nc")
+    xr.Dataset(
+        {"tp": (("valid_time", "latitude", "longitude"), rain,
+                {"units": "m", "cell_methods": "valid_time: sum"})},
+        coords=coords,
+    ).to_netcdf(tmp_path / "tp_sum.nc")  # fmt: skip
+    for name in ("t2m_mean", "t2m_minimum", "t2m_maximum", "tp_sum"):
+        call_command("load_weather", str(tmp_path / f"{name}.nc"), stdout=StringIO(),
+                     stderr=StringIO())  # fmt: skip
+    day = WeatherDay.objects.get(cell__lon=6.25, cell__lat=52.5, meteo_date="2024-08-03")
+    assert day.tmean == pytest.approx(kelvin["mean"][2, 1, 1] - 273.15, abs=1e-3)
+    assert day.tmin == pytest.approx(kelvin["minimum"][2, 1, 1] - 273.15, abs=1e-3)
+    assert day.tmax == pytest.approx(kelvin["maximum"][2, 1, 1] - 273.15, abs=1e-3)
+    assert day.prec == pytest.approx(rain[2, 1, 1] * 1000, abs=1e-3)
+    assert WeatherDay.objects.count() == 5 * 4
+    unnamed = tmp_path / "unnamed.nc"
+    xr.Dataset(
+        {"t2m": (("valid_time", "latitude", "longitude"), kelvin["mean"], {"units": "K"})},
+        coords=coords,
+    ).to_netcdf(unnamed)
+    with pytest.raises(CommandError, match="cell_methods"):
+        call_command("load_weather", str(unnamed), stdout=StringIO(), stderr=StringIO())
