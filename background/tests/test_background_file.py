@@ -57,7 +57,7 @@ def test_geotiff_for_the_cbm_client(
         f"/query/backgroundByLocation?lon={lon}&lat={lat}&chipsize={size}&extend={extend}"
         "&tms=ORTHO&iformat=tif"
     )
-    response = client.get(url, **auth)
+    response = client.get(url, HTTP_ACCEPT="text/plain", **auth)
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain")
     link = response.content.decode()
