@@ -57,8 +57,9 @@ def service_source(db: None, chip_store: Path, tile_cache: Path) -> Any:
 
 
 def test_xyz_from_titiler(
-    client: Client, auth: BasicAuth, service_source: Any, tile_server: str, ortho: Path
-) -> None:
+    client: Client, auth: BasicAuth, service_source: Any, tile_server: str, ortho: Path,
+    tile_cache: Path,
+) -> None:  # fmt: skip
     template = f"{tile_server}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}.png?url={ortho}"
     service_source("Tiles", "xyz", template, attribution="TiTiler")
     extend, size = 200 * Z18, 200
@@ -67,6 +68,8 @@ def test_xyz_from_titiler(
     # Coarser than the native grid: the service's zoom 16/17 tiles.
     rgb, bounds = image_of(client, auth, "Tiles", extend=500, size=128)
     close_to(rgb, independent_read(ortho, bounds, 128), 8.0)
+    # The source's own tile cache (GDAL's) holds what was fetched.
+    assert [p for p in tile_cache.rglob("*") if p.is_file() and "gdal" in p.parts]
 
 
 def test_wmts_from_titiler(
@@ -123,3 +126,21 @@ def test_a_service_that_fails_answers_503(
     assert "'Broken' failed" in json.loads(answer.content)["error"]
     assert not CachedChip.objects.exists()
     assert not list(chip_store.rglob("*.tif"))  # nothing half-written
+
+
+def test_reads_of_a_source_are_bounded(tile_cache: Path) -> None:
+    """max_fetches reads of a source at once: a read past its caller's deadline keeps its
+    slot until GDAL's own timeout ends it, and a further read then finds none free."""
+    from background.fetch import SourceBusy, SourceTimeout, fetch_image
+    from background.imagery import SourceSpec
+
+    with hanging_service() as url:
+        spec = SourceSpec(key="bounded", kind="xyz", url=f"{url}/{{z}}/{{x}}/{{y}}.png",
+                          timeout=6, retries=0, cache_dir=tile_cache / "b")  # fmt: skip
+        bounds = (673000.0, 6910600.0, 673100.0, 6910700.0)
+        started = time.monotonic()
+        with pytest.raises(SourceTimeout):
+            fetch_image(spec, bounds, 64, max_fetches=1, deadline=1)
+        with pytest.raises(SourceBusy):
+            fetch_image(spec, bounds, 64, max_fetches=1, deadline=1)
+        assert time.monotonic() - started < 4
