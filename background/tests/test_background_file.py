@@ -167,4 +167,10 @@ def test_bad_parameters(
     qs = "&".join(f"{k}={v}" for k, v in base.items())
     answer = client.get(f"/query/backgroundByLocation?{qs}", **auth)
     assert answer.status_code == 400 and json.loads(answer.content)["param"] == param
+    # JSON whatever the client asked for (the URL answer is text/plain).
+    for accept, extra in (("text/plain", ""), ("*/*", "&format=txt")):
+        answer = client.get(f"/query/backgroundByLocation?{qs}{extra}", HTTP_ACCEPT=accept,
+                            **auth)  # fmt: skip
+        assert answer["Content-Type"] == "application/json"
+        assert json.loads(answer.content)["param"] == param
     assert client.get(f"/query/backgroundByLocation?{qs}").status_code == 401

@@ -74,4 +74,7 @@ def test_not_found_and_not_allowed(
     unknown = tile(client, auth, "nosuch", 18, TILE_X, TILE_Y)
     assert denied.status_code == unknown.status_code == 404
     assert "error" in json.loads(denied.content)
+    png_auth = {"HTTP_ACCEPT": "image/png", "HTTP_AUTHORIZATION": auth["HTTP_AUTHORIZATION"]}
+    asked = tile(client, png_auth, "nosuch", 18, TILE_X, TILE_Y)
+    assert asked.status_code == 404 and asked["Content-Type"] == "application/json"
     assert tile(client, {}, "ortho", 18, TILE_X, TILE_Y).status_code == 401

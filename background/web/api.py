@@ -13,12 +13,12 @@ from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from background.flow import BackgroundImage, background_image
 from background.models import BackgroundSource
 from background.sources import resolve
 from background.web import serializers as s
+from background.web.renderers import JsonErrorsView, PlainTextRenderer
 from common.schema import error_responses
 from ops.client_ip import client_ip
 from parcels.selectors import parcel_get
@@ -31,14 +31,7 @@ ANSWERS = {
 }
 
 
-class PlainTextRenderer(JSONRenderer):
-    """Lets `Accept: text/plain` through negotiation (the URL answer is built by the view)."""
-
-    media_type = "text/plain"
-    format = "txt"
-
-
-class BackgroundView(APIView):
+class BackgroundView(JsonErrorsView):
     # The answers are built here (text or a page); the renderers only let content
     # negotiation accept what clients send (JSON first: errors answer JSON).
     renderer_classes = [JSONRenderer, TemplateHTMLRenderer, PlainTextRenderer]

@@ -8,19 +8,12 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from background.flow import map_tile
 from background.sources import resolve
+from background.web.renderers import JsonErrorsView, PngRenderer
 from common.errors import BadParameter, NotFound
 from common.schema import error_responses
-
-
-class PngRenderer(JSONRenderer):
-    """Lets `Accept: image/png` through negotiation (the view answers the file itself)."""
-
-    media_type = "image/png"
-    format = "png"
 
 
 @extend_schema(
@@ -31,7 +24,7 @@ class PngRenderer(JSONRenderer):
         **error_responses(400, 401, 404, 429, 503),
     },
 )
-class BackgroundTile(APIView):
+class BackgroundTile(JsonErrorsView):
     renderer_classes = [JSONRenderer, PngRenderer]
     http_method_names = ["get"]
 
