@@ -74,6 +74,9 @@ def test_not_found_and_not_allowed(
     unknown = tile(client, auth, "nosuch", 18, TILE_X, TILE_Y)
     assert denied.status_code == unknown.status_code == 404
     assert "error" in json.loads(denied.content)
+    # No route (a negative zoom): JSON too, as under /query/.
+    unrouted = client.get("/background/tiles/ortho/-1/0/0.png", **auth)
+    assert unrouted.status_code == 404 and unrouted["Content-Type"] == "application/json"
     png_auth = {"HTTP_ACCEPT": "image/png", "HTTP_AUTHORIZATION": auth["HTTP_AUTHORIZATION"]}
     asked = tile(client, png_auth, "nosuch", 18, TILE_X, TILE_Y)
     assert asked.status_code == 404 and asked["Content-Type"] == "application/json"
