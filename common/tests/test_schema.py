@@ -204,7 +204,7 @@ def test_answers(schema: dict[str, Any]) -> None:
     }  # fmt: skip
     assert answer("/query/parcelsByPolygon", "200", method="post")["required"] == ["pid"]
     assert set(answer("/query/parcelPeers", "200")["properties"]) == {"pids", "distance"}
-    assert set(answer("/query/info", "200")["properties"]) == {"server", "aois"}
+    assert set(answer("/query/info", "200")["properties"]) == {"server", "aois", "backgrounds"}
     composite = answer("/query/chipsByLocation", "200")
     assert {"state", "done", "total", "error", "job", "dates", "chips", "items", "failed"} == set(
         composite["properties"]
