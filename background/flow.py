@@ -119,7 +119,7 @@ def background_image(
     bounds = square(lon, lat, extend)
     flag = "g" if outline is not None else ""
     cache = client_cache(
-        user=user, ip=ip, square=f"bg|{lon:.6f}|{lat:.6f}|{extend:g}|{chipsize}|{flag}"
+        user=user, ip=ip, square=f"bg|{lon:.6f}|{lat:.6f}|{extend:.2f}|{chipsize}|{flag}"
     )
     key = _key(source, bounds, chipsize, iformat, outline)
     file_name = f"{source.key}.{iformat}"
