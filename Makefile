@@ -11,8 +11,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEB_PACKAGES := python3 python3-venv python3-dev gdal-bin libgdal-dev libgeos-dev libproj-dev \
 	binutils libsqlite3-mod-spatialite postgresql-15-postgis-3
-# The browser test drives Debian's Chromium headless.
-TEST_DEB_PACKAGES := chromium chromium-driver
+# The browser test drives Debian's Chromium headless; the background tests a real MapServer WMS.
+TEST_DEB_PACKAGES := chromium chromium-driver cgi-mapserver
 # Tests run on PostGIS; the suite creates test_<name> with the postgis extension itself.
 TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/cbmweb
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "markers",  # events and traffic lights per parcel (issue 21)
     "inspection",  # the inspector's way in: search, dataset map, review list (issue 22)
     "leaflet",  # django-leaflet: only its bundled Leaflet files, served as our static files
+    "background",  # background imagery from operator-configured sources (issue 20)
+    "weather",  # daily ERA5 weather per grid cell (issue 20)
     "ops",  # last: its UserAdmin replaces the stock one
 ]
 
@@ -179,6 +181,9 @@ LOGIN_URL = "/admin/login/"
 
 # Where the chip cache lives; every worker machine must see the same folder.
 CHIP_STORE = Path(env_str("CHIP_STORE", str(VAR_DIR / "chips")))
+# Background sources' tiles as fetched (GDAL's cache, per source) and the map tiles made of
+# them (GET /background/tiles/...): shared by every user, refetched once deleted.
+BACKGROUND_TILE_CACHE = Path(env_str("BACKGROUND_TILE_CACHE", str(VAR_DIR / "background-tiles")))
 # Chips a request may cut (cached chips do not count), as the JRC service had it.
 MAX_CHIPS_PER_REQUEST = env_int("MAX_CHIPS_PER_REQUEST", 24)
 # Sentinel-1 products one rawS1ChipsBatch request may ask for (each gives a VV and a VH chip).

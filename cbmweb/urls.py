@@ -24,6 +24,9 @@ urlpatterns = [
     path("query/", include("markers.web.urls")),
     path("query/", include(inspection_urls.api_urlpatterns)),
     path("inspect/", include(inspection_urls.page_urlpatterns)),
+    path("query/", include("background.web.urls")),
+    path("query/", include("weather.web.urls")),
+    path("background/", include("background.web.tile_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema rendered (Swagger UI); the split view loads its script from a URL, not
     # inline, so the pages' Content-Security-Policy stays as it is.

@@ -81,14 +81,15 @@ class CachedChip(models.Model):
     spec_key = models.CharField(max_length=40)
     file_name = models.CharField(max_length=200, help_text="<product>.<band>.tif")
     stored_path = models.CharField(max_length=300, help_text="relative to CHIP_STORE")
-    # The product the chip is cut from: a Sentinel-2 scene, or (S1 chips) a SarScene.
+    # The product the chip is cut from: a Sentinel-2 scene, or (S1 chips) a SarScene; a
+    # background image (the background app) is a file of the store too, of no scene.
     scene = models.ForeignKey(
         Scene, on_delete=models.CASCADE, related_name="cached_chips", null=True, blank=True
     )
     sar_scene = models.ForeignKey(
         SarScene, on_delete=models.CASCADE, related_name="cached_chips", null=True, blank=True
     )
-    band = models.CharField(max_length=3)
+    band = models.CharField(max_length=3, blank=True)
     size_bytes = models.PositiveIntegerField()
     created = models.DateTimeField(auto_now_add=True)
 

@@ -15,7 +15,7 @@ from django.views import defaults
 from .errors import BackendUnavailable, BadParameter, NotFound, ServiceError
 from .http_errors import domain_error, error_response
 
-JSON_PREFIXES = ("/query/", "/dump/")
+JSON_PREFIXES = ("/query/", "/dump/", "/background/tiles/")  # the map tiles: for scripts too
 
 
 def _json_path(request: HttpRequest) -> bool:

@@ -83,6 +83,11 @@ def example_urls() -> list[tuple[str, str]]:
                 "Its chips with the outline",
                 f"/query/chipsByParcelID?{which}&pid={parcel.pid}&{window}",
             ),
+            (
+                "It on the orthophoto (background)",
+                f"/query/backgroundByParcelID?{which}&pid={parcel.pid}&withGeometry=True",
+            ),
+            ("Its daily weather (ERA5)", f"/query/weatherTimeSeries?{which}&pid={parcel.pid}"),
         ]
         if SarScene.objects.exists():  # the demo's Sentinel-1 (docs/sentinel1.md)
             urls += [

@@ -53,7 +53,7 @@ class ChipRecord:
     file_name: str
     spec_key: str
     stored_path: str
-    scene_id: int | None  # the Sentinel-2 scene, or
+    scene_id: int | None  # the Sentinel-2 scene; None: an S1 chip or a background image
     band: str
     size_bytes: int
     sar_scene_id: int | None = None  # the Sentinel-1 product
@@ -222,8 +222,9 @@ def flush_cache(
     return FlushResult(records=records, files=files)
 
 
-# The store's two kinds of file: raw GeoTIFF chips and rendered composites (chips.composite).
-STORE_KINDS = (("raw", ".tif"), ("png", ".png"))
+# The store's kinds of file: raw GeoTIFF chips, rendered composites (chips.composite) and
+# background images, GeoTIFF or PNG (the background app: bg/<key[:2]>/<key>.<format>).
+STORE_KINDS = (("raw", ".tif"), ("png", ".png"), ("bg", ".tif"), ("bg", ".png"))
 
 
 def flush_files(*, keys: set[str] | None, started: float) -> int:

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chips.catalogue.coverage import imagery_coverage
+from common import info_sections
 from common.schema import error_responses
 from parcels import selectors
 from parcels.web import serializers as ps
@@ -50,6 +51,9 @@ class ServiceInfo(serializers.Serializer):
 
     server = ps.ServerInfo()
     aois = serializers.DictField(child=AoiImagery())
+    backgrounds = ps.BackgroundInfo(
+        many=True, required=False, help_text="the background sources (tms=) the caller may use"
+    )
 
 
 def with_imagery(aois: dict[str, Any]) -> dict[str, Any]:
@@ -78,5 +82,7 @@ def info(request: Request) -> Response:
                 "user": request.user.get_username(),
             },
             "aois": with_imagery(selectors.aois_info(user=request.user)),
+            # What apps above add (common.info_sections: the background sources).
+            **info_sections.sections(request.user),
         }
     )

@@ -34,8 +34,10 @@ from chips.web import serializers as s
 from chips.web.api import caller
 from chips.web.season import season, season_fields
 from chips.work import jobs
+from common import page_panels
 from common.errors import NotFound
 from common.negotiation import wants_json
+from common.page_panels import ParcelWindow
 from common.schema import error_responses
 from ops.accounting import record_chips
 from ops.client_ip import client_ip
@@ -131,8 +133,10 @@ class ChipsByParcelId(CompositePage):
             return s1_season.context(parcel, start=composite.start, end=composite.end,
                                      hidden=hidden)  # fmt: skip
 
+        window = ParcelWindow(parcel, composite.start, composite.end, composite.chipsize)
         return _answer(request, composite, heading=heading, facts=facts, hidden=hidden, keep=keep,
-                       season_of=season_of, s1_of=s1_of)  # fmt: skip
+                       season_of=season_of, s1_of=s1_of,
+                       panels_of=lambda: page_panels.panels(request._request, window))  # fmt: skip
 
 
 def _job_answer(request: Request, job_id: str) -> HttpResponse:
@@ -154,6 +158,7 @@ def _answer(
     keep: series.SceneFilter | None = None,
     season_of: Callable[[set[str]], dict[str, Any] | None] | None = None,
     s1_of: Callable[[], dict[str, Any] | None] | None = None,
+    panels_of: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> HttpResponse:
     plan = plan_composites(
         user=caller(request), ip=client_ip(request), request=composite, keep=keep
@@ -181,6 +186,8 @@ def _answer(
         context["parcel_sky"] = True
     if s1_of is not None:
         context["s1_season"] = s1_of()
+    # Other apps' panels beside the season (common.page_panels: background, weather).
+    context["parcel_panels"] = panels_of() if panels_of is not None else []
     return render(request, "chips/composite_page.html", context)
 
 

@@ -81,7 +81,12 @@ def test_every_operation_is_there(schema: dict[str, Any]) -> None:
     for name in ("parcelSuggest", "parcelMap", "inspectionDecisions"):  # the inspector's
         assert (f"/query/{name}", "get") in operations
     assert ("/query/rawS1ChipsBatch", "post") in operations  # Sentinel-1
-    assert len(operations) == 25  # 23 of the API, /dump/ and the schema itself
+    for name in ("backgroundByLocation", "backgroundByParcelID", "backgroundByParcelId"):
+        assert (f"/query/{name}", "get") in operations
+    assert ("/query/weatherTimeSeries", "get") in operations
+    assert ("/background/tiles/{name}/{z}/{x}/{y}.png", "get") in operations
+    # 26 of the API, the background map tiles, /dump/ and the schema itself
+    assert len(operations) == 29
 
 
 def test_raw_chip_by_location_parameters(schema: dict[str, Any]) -> None:
@@ -206,7 +211,7 @@ def test_answers(schema: dict[str, Any]) -> None:
     }  # fmt: skip
     assert answer("/query/parcelsByPolygon", "200", method="post")["required"] == ["pid"]
     assert set(answer("/query/parcelPeers", "200")["properties"]) == {"pids", "distance"}
-    assert set(answer("/query/info", "200")["properties"]) == {"server", "aois"}
+    assert set(answer("/query/info", "200")["properties"]) == {"server", "aois", "backgrounds"}
     composite = answer("/query/chipsByLocation", "200")
     assert {"state", "done", "total", "error", "job", "dates", "chips", "items", "failed"} == set(
         composite["properties"]

@@ -182,3 +182,12 @@ class AoiInfo(serializers.Serializer):
 
     years = serializers.ListField(child=serializers.IntegerField())
     datasets = serializers.DictField(child=DatasetInfo(), help_text="by <year>[_<ptype>]")
+
+
+class BackgroundInfo(serializers.Serializer):
+    """A background source (the background app adds the list, common.info_sections)."""
+
+    name = serializers.CharField(help_text="what tms= takes")
+    kind = serializers.CharField()
+    attribution = serializers.CharField(allow_blank=True)
+    default = serializers.BooleanField(help_text="used when tms is not given")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from background.models import BackgroundSource
 from demo.examples import example_urls
+from demo.generator.era5_like import write_era5_like
+from demo.generator.ortho import write_ortho
 from markers.models import RuleSet
 from parcels.models import ParcelDataset
 from parcels.services import aoi_grant
+from weather.models import WeatherDay
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo account
@@ -112,6 +117,8 @@ class Command(BaseCommand):
         if markers:  # idempotent: a second run finds every light current
             call_command("extract_markers", aoi=aoi, year=year, stdout=self.stdout)
 
+        demo_background_and_weather(archive, manifest, stdout=self.stdout)
+
         user_model = get_user_model()
         demo, created = user_model.objects.get_or_create(username=DEMO_USER)
         if created:
@@ -131,6 +138,31 @@ class Command(BaseCommand):
         )
         for label, url in example_urls():
             self.stdout.write(f"  {label}: {base}{url}")
+
+
+def demo_background_and_weather(archive: Path, manifest: dict[str, Any], *, stdout: Any) -> None:
+    """The demo's orthophoto as its default background source, and ERA5-like weather over
+    the area for the season: each made once beside the archive, registered/loaded once."""
+    ortho = archive / "ortho" / "demo_ortho.tif"
+    if not ortho.exists():
+        stdout.write("drawing the demo orthophoto (0.5 m) ...")
+        write_ortho(ortho, manifest)
+    if not BackgroundSource.objects.filter(name__iexact="ortho").exists():
+        BackgroundSource.objects.create(
+            name="Ortho",
+            kind="file",
+            url=str(ortho.resolve()),
+            attribution="cbmweb demo orthophoto (synthetic, 0.5 m)",
+            is_default=not BackgroundSource.objects.filter(is_default=True).exists(),
+        )
+    era5 = archive / "weather" / "era5_demo.nc"
+    if not era5.exists():
+        w, s, e, n = manifest["bbox_wgs84"]
+        start, end = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+        write_era5_like(era5, west=w - 0.25, south=s - 0.25, east=e + 0.25, north=n + 0.25,
+                        start=start, end=end, seed=int(manifest["seed"]))  # fmt: skip
+    if not WeatherDay.objects.exists():
+        call_command("load_weather", str(era5), stdout=stdout)
 
 
 def passwords(admin_password: str, demo_password: str) -> tuple[str, str]:
