@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.gis.geos import Polygon
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, Max, Min
 
 from chips.catalogue.models import Scene
@@ -18,19 +17,22 @@ from chips.catalogue.models import Scene
 def imagery_coverage(extent: Sequence[float]) -> dict[str, dict[str, Any]]:
     """{level: {"first", "last" (sensing dates, UTC), "acquisitions" (datatakes: products of
     one sensing time count once), "products", "tiles"}} of the scenes whose footprint meets
-    the box [west, south, east, north] (lon/lat). One query on the footprint index."""
+    the box [west, south, east, north] (lon/lat). Two queries on the footprint index (the
+    tiles apart: an array aggregate is PostgreSQL's only, the demo runs on SpatiaLite)."""
     west, south, east, north = extent
     box = Polygon.from_bbox((west, south, east, north))
     box.srid = 4326
+    scenes = Scene.objects.filter(footprint__intersects=box)
+    tiles: dict[str, list[str]] = {}
+    for level, tile in scenes.values_list("level", "tile").distinct().order_by("level", "tile"):
+        tiles.setdefault(level, []).append(tile)
     rows = (
-        Scene.objects.filter(footprint__intersects=box)
-        .values("level")
+        scenes.values("level")
         .annotate(
             first=Min("sensing_time"),
             last=Max("sensing_time"),
             acquisitions=Count("sensing_time", distinct=True),
             products=Count("id"),
-            tiles=ArrayAgg("tile", distinct=True, order_by="tile"),
         )
         .order_by("level")
     )
@@ -40,7 +42,7 @@ def imagery_coverage(extent: Sequence[float]) -> dict[str, dict[str, Any]]:
             "last": _day(row["last"]),
             "acquisitions": row["acquisitions"],
             "products": row["products"],
-            "tiles": row["tiles"],
+            "tiles": tiles.get(row["level"], []),
         }
         for row in rows
     }

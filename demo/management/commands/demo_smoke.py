@@ -6,8 +6,11 @@ Used by `make smoke` (.ci/smoke_demo.sh) after `demo_setup --small`.
 from __future__ import annotations
 
 import base64
+import http.cookiejar
 import json
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -57,3 +60,38 @@ class Command(BaseCommand):
         if status != 200 or not body.startswith((b"II*\x00", b"MM\x00*")):
             raise CommandError(f"{dumps[0]} answered {status}, not a GeoTIFF")
         self.stdout.write(f"ok  {status} {dumps[0]} ({len(body)} bytes, no credentials)")
+        for url in (
+            "/inspect/",
+            "/inspect/review?aoi=nl&year=2024",
+            "/inspect/map?aoi=nl&year=2024",
+        ):
+            status, body, _ = fetch(base + url, auth=auth)
+            if status != 200:
+                raise CommandError(f"the inspector's {url} answered {status}: {body[:300]!r}")
+            self.stdout.write(f"ok  {status} {url}")
+        self.operator_pages(base)
+
+    def operator_pages(self, base: str) -> None:
+        """The operator's admin pages (a session: the admin signs in by its form)."""
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        form = opener.open(f"{base}/admin/login/", timeout=60).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        if token is None:
+            raise CommandError("the admin's sign-in form has no CSRF token")
+        data = urllib.parse.urlencode({"username": "admin", "password": "admin",
+                                       "csrfmiddlewaretoken": token.group(1),
+                                       "next": "/admin/"}).encode()  # fmt: skip
+        request = urllib.request.Request(f"{base}/admin/login/", data=data,
+                                         headers={"Referer": f"{base}/admin/login/"})  # fmt: skip
+        opener.open(request, timeout=60)
+        for url in ("/admin/", "/admin/chips/clientcache/", "/admin/ops/requestlog/"):
+            try:
+                with opener.open(base + url, timeout=120) as response:
+                    status, final = response.status, response.geturl()
+            except urllib.error.HTTPError as exc:
+                raise CommandError(f"admin {url} answered {exc.code}") from exc
+            if status != 200 or "/login/" in final:
+                raise CommandError(f"admin {url}: {status} at {final} (not signed in?)")
+            self.stdout.write(f"ok  {status} {url} (operator)")
