@@ -6,16 +6,22 @@ here."""
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
 
 from inspection import selectors
 from inspection.hub import parcel_hub
 from inspection.models import Decision
+from markers.models import TrafficLight
 from parcels.models import Parcel, ParcelDataset
+from parcels.services import aoi_grant
+from testing.auth import basic
 
 pytestmark = pytest.mark.django_db
 SIZE = 0.002
@@ -50,7 +56,7 @@ def decide(pid: str, verdict: str) -> Decision:
                                    light="red", comment=f"on {pid}")  # fmt: skip
 
 
-def test_decisions_survive_a_replace(tmp_path: Path) -> None:
+def test_decisions_survive_a_replace(tmp_path: Path, client: Client, staff: User) -> None:
     first = [("a", "265", 5.100), ("b", "265", 5.103), ("c", "233", 5.106), ("e", "233", 5.109)]
     load(write(tmp_path / "first.geojson", first))
     made = {
@@ -90,6 +96,19 @@ def test_decisions_survive_a_replace(tmp_path: Path) -> None:
     assert not parcel_hub(new["a"])["latest"].parcel_changed
     listed = [pid for _, pid, _ in selectors.dataset_decisions(dataset)]
     assert listed == ["a", "b", "e"]
+    for pid in ("a", "b"):  # the markers run again on the new parcels
+        TrafficLight.objects.create(parcel=new[pid], year=2024, light="red", reason_code="x",
+                                    reason="x", observability=1, clear_observations=9,
+                                    events=0, detector="test")  # fmt: skip
+    aoi_grant(user=staff, aoi="nl")
+    review = client.get("/inspect/review?aoi=nl&year=2024", **basic(staff.username)).content
+    rows = dict(re.findall(r'<tr[^>]*data-pid="(\w)">(.*?)</tr>', review.decode()))
+    assert "parcel changed" in rows["b"] and "parcel changed" not in rows["a"]
+    columns = client.get("/query/inspectionDecisions?aoi=nl&year=2024",
+                         **basic(staff.username)).json()  # fmt: skip
+    assert dict(zip(columns["pid"], columns["parcel_changed"], strict=True)) == {
+        "a": False, "b": True, "e": True,
+    }  # fmt: skip
 
     # The same file again: nothing moves, the flags stay (the change is still undecided).
     load(write(tmp_path / "third.geojson", second), replace=True)
@@ -105,4 +124,4 @@ def test_a_new_decision_on_the_changed_parcel_is_not_flagged(tmp_path: Path) -> 
     assert Decision.objects.get().parcel_changed
     later = decide("a", "overturned")
     assert not later.parcel_changed and later.pid == "a" and later.aoi == "nl"
-    assert parcel_hub(later.parcel)["latest"].pk == later.pk
+    assert later.parcel is not None and parcel_hub(later.parcel)["latest"].pk == later.pk
