@@ -59,13 +59,13 @@ class Watch:
         if "Security Policy" in message.text:
             self.blocked.append(message.text)
         elif message.type == "error":
-            self.errors.append(message.text)
+            self.errors.append(f"{message.text} ({message.location.get('url')})")
 
     def clean(self) -> None:
         assert self.outside == [], self.outside
         assert self.blocked == [], self.blocked
-        assert self.errors == [], self.errors
         assert self.failed == [], self.failed
+        assert self.errors == [], self.errors
 
 
 def shoot(page: Any, name: str, tmp_path: Path) -> None:
@@ -163,6 +163,30 @@ def test_the_parcel_page_and_the_map_on_the_demo(
     assert len(frames) == 1, frames
     assert "{#" not in page.inner_text("body")  # no template comment shown as text
     shoot(page, "demo-parcel-page.png", tmp_path)
+
+    # A parcel with events: each in the hub's table; its evidence page clean too.
+    eventful = off_loop(
+        lambda: (
+            MarkerEvent.objects.filter(parcel__dataset__year=2024)
+            .values_list("parcel__pid", flat=True)
+            .order_by("parcel__pid")
+            .first()
+        )
+    )
+    assert eventful, "the demo's markers find events"
+    count = off_loop(lambda: MarkerEvent.objects.filter(parcel__pid=eventful).count())
+    page.goto(page.url.replace(f"pid={pid}", f"pid={eventful}"))
+    page.wait_for_selector("#hub-markers")
+    assert page.locator("#hub-markers tr").count() == count + 1
+    loaded(page, "#parcel-background")
+    page.wait_for_function(
+        "() => !document.querySelector('#chip-progress progress')", timeout=60_000
+    )
+    loaded(page, "table.chips img")
+    shoot(page, "demo-parcel-page-events.png", tmp_path)
+    page.goto(page.eval_on_selector("#hub-evidence-link", "a => a.href"))
+    page.wait_for_load_state("load")
+    shoot(page, "demo-evidence.png", tmp_path)
 
     # The dataset map, opened on the parcel: the orthophoto's tiles under the outlines.
     tiles: list[Any] = []
