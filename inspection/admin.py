@@ -14,13 +14,13 @@ from markers.models import TrafficLight
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
     list_display = ("parcel_pid", "dataset", "year", "verdict", "username", "decided_at",
-                    "light", "light_now", "light_changed")  # fmt: skip
-    list_filter = ("verdict", "light", "parcel__dataset")
-    search_fields = ("parcel__pid", "username", "comment")
+                    "light", "light_now", "light_changed", "parcel_changed")  # fmt: skip
+    list_filter = ("verdict", "light", "parcel_changed", "aoi", "year")
+    search_fields = ("pid", "username", "comment")
     date_hierarchy = "decided_at"
-    list_select_related = ("parcel__dataset",)
-    readonly_fields = ("parcel", "year", "verdict", "comment", "user", "username", "decided_at",
-                       "light", "reason_code", "detector", "rules")  # fmt: skip
+    readonly_fields = ("parcel", "aoi", "year", "ptype", "pid", "parcel_changed", "verdict",
+                       "comment", "user", "username", "decided_at", "light", "reason_code",
+                       "detector", "rules")  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
         now = TrafficLight.objects.filter(parcel=OuterRef("parcel_id"), year=OuterRef("year"))
@@ -31,13 +31,14 @@ class DecisionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # decisions are made on the review list, against the light shown there
 
-    @admin.display(description="parcel", ordering="parcel__pid")
+    @admin.display(description="parcel", ordering="pid")
     def parcel_pid(self, obj: Decision) -> str:
-        return obj.parcel.pid
+        # A pid the last import no longer holds keeps its decisions, detached.
+        return obj.pid if obj.parcel_id else f"{obj.pid} (not in the dataset now)"
 
     @admin.display(description="dataset")
     def dataset(self, obj: Decision) -> str:
-        return str(obj.parcel.dataset)
+        return f"{obj.aoi} {obj.year}" + (f" {obj.ptype}" if obj.ptype else "")
 
     @admin.display(description="light now")
     def light_now(self, obj: Decision) -> str:

@@ -63,6 +63,7 @@ class ReviewList:
         return rows.select_related("parcel").annotate(
             verdict=Subquery(latest.values("verdict")[:1]),
             decided_light=Subquery(latest.values("light")[:1]),
+            parcel_changed=Subquery(latest.values("parcel_changed")[:1]),
         )
 
     def find(self, pid: str) -> TrafficLight | None:

@@ -20,7 +20,6 @@ from django.db import connection
 from django.db.models import (
     CharField,
     Count,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -249,8 +248,8 @@ def dataset_decisions(dataset: ParcelDataset) -> list[tuple[Decision, str, str |
     with its parcel id and the parcel's light now."""
     rows = (
         Decision.objects.filter(parcel__dataset=dataset, year=dataset.year)
-        .annotate(pid=F("parcel__pid"), light_now=_light_of_decision(dataset.year))
-        .order_by("parcel__pid", "-decided_at", "-pk")
+        .annotate(light_now=_light_of_decision(dataset.year))
+        .order_by("pid", "-decided_at", "-pk")
     )
     return [(d, d.pid, d.light_now) for d in rows]
 

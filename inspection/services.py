@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 
 from common.errors import BadParameter
-from inspection.models import Decision, Verdict
+from inspection.models import Decision, Verdict, parcel_digest
 from markers.models import TrafficLight
-from parcels.models import Parcel
+from parcels.models import Parcel, ParcelDataset
 
 COMMENT_MAX = 2000
 
@@ -31,3 +33,28 @@ def record_decision(*, user: User, parcel: Parcel, verdict: str, comment: str) -
         username=user.get_username(), light=light.light, reason_code=light.reason_code,
         detector=light.detector, rules=light.rules,
     )  # fmt: skip
+
+
+def reattach_decisions(dataset: ParcelDataset, **_: Any) -> int:
+    """After an import of the dataset (parcels.signals.dataset_imported, in its transaction):
+    the decisions on its (aoi, year, ptype) that lost their parcel to a --replace go to the
+    new parcel of the same pid, flagged `parcel_changed` where its crop or geometry differ
+    from the ones decided on. Decisions are few (a person makes each): read in Python, which
+    SpatiaLite's SQL could not hash. Returns how many were re-attached."""
+    orphans = Decision.objects.filter(
+        aoi=dataset.aoi, year=dataset.year, ptype=dataset.ptype, parcel__isnull=True
+    )
+    by_pid: dict[str, list[Decision]] = {}
+    for decision in orphans:
+        by_pid.setdefault(decision.pid, []).append(decision)
+    if not by_pid:
+        return 0
+    moved = []
+    for parcel in Parcel.objects.filter(dataset=dataset, pid__in=list(by_pid)):
+        digest = parcel_digest(parcel)
+        for decision in by_pid[parcel.pid]:
+            decision.parcel = parcel
+            decision.parcel_changed = decision.parcel_changed or decision.parcel_digest != digest
+            moved.append(decision)
+    Decision.objects.bulk_update(moved, ["parcel", "parcel_changed"])
+    return len(moved)

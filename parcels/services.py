@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from parcels import load
 from parcels.models import AoiGrant, Parcel, ParcelDataset
+from parcels.signals import dataset_imported
 
 Progress = Callable[[int], object]  # told the parcels done so far; its result is ignored
 
@@ -95,6 +96,9 @@ def parcels_import(
         write(dataset, load.chunks(table), report, progress)
         dataset.parcel_count = report.imported
         dataset.save(update_fields=["parcel_count"])
+        # In the transaction: what the apps above keep by pid (decisions) is re-attached
+        # in the same commit as the new parcels, or not at all.
+        dataset_imported.send(sender=ParcelDataset, dataset=dataset)
     return report
 
 

@@ -74,7 +74,7 @@ class SeasonPoint:
     key: str  # the chip's id on the page (sensing time, 20240601T104031)
     date: str
     ndvi: float
-    spread: float
+    spread: float | None  # None where the store has no standard deviation (bulk rows)
     clear: float | None  # percent of the parcel's SCL pixels in the clear classes
     x: float
     y: float
@@ -84,13 +84,19 @@ class SeasonPoint:
     linked: bool
 
 
-def ndvi(nir: float, red: float, s_nir: float, s_red: float) -> tuple[float, float]:
+def ndvi(
+    nir: float | None, red: float | None, s_nir: float | None, s_red: float | None
+) -> tuple[float, float | None]:
     """NDVI of the means and its spread: one standard deviation, propagated to first
-    order from the bands' standard deviations (taken as independent)."""
+    order from the bands' standard deviations (taken as independent). The spread is None
+    where a band's deviation is (rows stored without it): no error bar rather than a
+    made-up one; a missing mean gives NaN (the date is left out)."""
+    if nir is None or red is None or nir + red <= 0:
+        return math.nan, None
     total = nir + red
-    if total <= 0:
-        return math.nan, math.nan
     value = (nir - red) / total
+    if s_nir is None or s_red is None:
+        return value, None
     spread = 2 / total**2 * math.hypot(red * s_nir, nir * s_red)
     return value, spread
 
@@ -112,7 +118,7 @@ def season(
     for i, when in enumerate(table["date_part"]):
         dates.setdefault(when, {})[table["band"][i]] = i
     threshold = DEFAULT_CLEAR if min_clear is None else min_clear
-    raw: list[tuple[dt.datetime, float, float, float | None]] = []
+    raw: list[tuple[dt.datetime, float, float | None, float | None]] = []
     skies: dict[str, Sky] = {}
     for when, bands in sorted(dates.items()):
         if "hist" in table and bands:
@@ -140,12 +146,12 @@ def _hist(text: str) -> dict[int, int]:
 
 
 def _layout(
-    raw: list[tuple[dt.datetime, float, float, float | None]], start: dt.date, end: dt.date,
+    raw: list[tuple[dt.datetime, float, float | None, float | None]], start: dt.date, end: dt.date,
     threshold: float, chips: set[str], min_clear: float | None,
 ) -> dict[str, Any]:  # fmt: skip
     t0, t1 = (t.timestamp() for t in utc_window(start, end))
-    lo = min(-0.2, min(v - s for _, v, s, _ in raw))
-    hi = max(1.0, max(v + s for _, v, s, _ in raw))
+    lo = min(-0.2, min(v - (s or 0.0) for _, v, s, _ in raw))
+    hi = max(1.0, max(v + (s or 0.0) for _, v, s, _ in raw))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def px(t: float) -> float:
@@ -157,10 +163,12 @@ def _layout(
     points = []
     for when, value, spread, share in raw:
         key = when.strftime("%Y%m%dT%H%M%S")
+        half = spread or 0.0
         points.append(SeasonPoint(
             key=key, date=when.date().isoformat(), ndvi=round(value, 3),
-            spread=round(spread, 3), clear=None if share is None else round(share, 1),
-            x=px(when.timestamp()), y=py(value), y_lo=py(value - spread), y_hi=py(value + spread),
+            spread=None if spread is None else round(spread, 3),
+            clear=None if share is None else round(share, 1),
+            x=px(when.timestamp()), y=py(value), y_lo=py(value - half), y_hi=py(value + half),
             is_clear=share is not None and share >= threshold, linked=key in chips,
         ))  # fmt: skip
     ticks = [(py(v), f"{v:.1f}") for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if lo <= v <= hi]

@@ -106,7 +106,7 @@ def test_a_decision_is_stored_and_shown(lit: dict, alice: Any) -> None:
     response = client.post(url, {**form, "csrfmiddlewaretoken": token[1]}, **basic("alice"))
     assert response.status_code == 302 and response["Location"].endswith("pid=p02#decided")
     decision = Decision.objects.get()
-    assert (decision.parcel.pid, decision.verdict, decision.comment) == (
+    assert (decision.pid, decision.verdict, decision.comment) == (
         "p04",
         "overturned",
         "grass, not arable",

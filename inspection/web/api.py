@@ -22,7 +22,8 @@ from parcels.access import check_aoi
 from parcels.selectors import dataset_get
 
 DECISION_COLUMNS = ("pid", "verdict", "comment", "user", "decided_at", "light", "light_now",
-                    "light_changed", "current", "detector", "rules")  # fmt: skip
+                    "light_changed", "current", "detector", "rules",
+                    "parcel_changed")  # fmt: skip
 
 
 @extend_schema(
@@ -123,5 +124,6 @@ def decision_rows(dataset: Any) -> list[tuple[Any, ...]]:
         seen.add(pid)
         rows.append((pid, d.verdict, d.comment, d.username,
                      d.decided_at.isoformat(timespec="seconds"), d.light, light_now,
-                     light_now != d.light, current, d.detector, d.rules))  # fmt: skip
+                     light_now != d.light, current, d.detector, d.rules,
+                     d.parcel_changed))  # fmt: skip
     return rows

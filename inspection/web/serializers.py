@@ -219,3 +219,7 @@ class DecisionColumns(serializers.Serializer):
     current = _list(serializers.BooleanField(), "the parcel's latest decision")
     detector = _list(serializers.CharField(), "detector version decided on")
     rules = _list(serializers.CharField(allow_blank=True), "rules version decided on")
+    parcel_changed = _list(
+        serializers.BooleanField(),
+        "a re-import (import_parcels --replace) changed the parcel's crop or outline since",
+    )

@@ -65,5 +65,5 @@ def weather_panel(request: HttpRequest, window: ParcelWindow) -> dict[str, Any] 
         "band": " ".join(band_hi + band_lo[::-1]),
         "ticks": [(ty(v), f"{v:g}") for v in range(int(lo), int(hi) + 1, 5)],
         "months": [(px(day), label) for day, label in date_ticks(window.start, window.end)],
-        "rain_top": f"{rain_top:g}", "total": f"{sum(p or 0 for p in answer['prec']):.0f}",
+        "rain_top": f"{rain_top:.1f}", "total": f"{sum(p or 0 for p in answer['prec']):.0f}",
     }  # fmt: skip

@@ -143,3 +143,36 @@ def test_same_stretch_for_all_dates_is_the_median_of_the_clear_chips(
     fixed = page(client, f"{url.replace('bands=', f'lut={lut}&bands=')}", auth)
     lo = (round(expected[0]) - 1000) / 1e4
     assert f"reflectance {lo:.3f} to" in fixed and "Stretch each chip on its own" in fixed
+
+
+def test_season_without_standard_deviations(
+    client: Client, parcels: dict[str, shapely.Polygon], extra_scene: WedgeMaker,
+    auth: BasicAuth,
+) -> None:  # fmt: skip
+    """Signature rows stored without a standard deviation (a bulk path or rows built by
+    hand): the page still answers, each date drawn at its NDVI without an error bar."""
+    from chips.models import Signature
+
+    scenes = [
+        extra_scene(sensing=dt.datetime(2024, 8, d, 10, 40, 31, tzinfo=dt.UTC), seed=90 + d,
+                    nir=True, baseline="05.11", offset=-1000)
+        for d in (4, 9)
+    ]  # fmt: skip
+    url = ("/query/chipsByParcelID?aoi=zz&year=2024&pid=inA&start_date=2024-08-01"
+           "&end_date=2024-08-31&bands=B08_B04_B04")  # fmt: skip
+    page(client, url, auth)  # the signatures are extracted with the chips
+    assert Signature.objects.filter(parcel__pid="inA", std__isnull=False).exists()
+    Signature.objects.filter(parcel__pid="inA").update(std=None)
+    html = page(client, url, auth)
+    points = POINT.findall(html)
+    assert [p[1] for p in points] == [s.sensing_key for s in scenes]
+    for (_link, _key, title, _klass), scene in zip(points, scenes, strict=True):
+
+        def mean(band: str, s: Scene = scene) -> float:
+            values = expected_stats(s.assets.get(band=band).href, parcels["inA"], s.epsg)
+            return float(values.astype(np.float64).mean()) + s.radiometric_offset
+
+        nir, red = mean("B08"), mean("B04")
+        assert title.startswith(f"{scene.sensing_time.date()}: NDVI "
+                                f"{round((nir - red) / (nir + red), 3)}")  # fmt: skip
+        assert "±" not in title
