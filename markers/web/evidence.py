@@ -1,9 +1,11 @@
 """GET /query/parcelEvidence: one parcel's evidence page, printable (format=pdf: the same
-as a PDF): its declaration, the light with its reason, the season plot with the events
-marked (and S1 coherence where there is S1), and per event the chips of the acquisitions
-that bracket it (the last valid one before, the first after: chipsByParcelID's composites,
-made through its flow) with links to their chipsByParcelID pages. Errors as the composite
-pages answer them (HTML to browsers, JSON else)."""
+as a PDF): its declaration, the outline on the background image of the caller's default
+source (where one is configured), the light with its reason, the season plot with the
+events marked (and S1 coherence and VH where there is S1, the rain of its weather
+cell), and per event the chips of the acquisitions that bracket it (the last valid one
+before, the first after: chipsByParcelID's composites, made through its flow) with
+links to their chipsByParcelID pages. Errors as the composite pages answer them (HTML to
+browsers, JSON else)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ from rest_framework.request import Request
 
 from chips.web.pages import PAGE_RENDERERS, CompositePage
 from common.schema import error_responses
-from markers import services
+from markers import services, store
 from markers.detect import VERSION
-from markers.web import evidence_chips, evidence_pdf, evidence_plot
+from markers.web import evidence_chips, evidence_extras, evidence_pdf, evidence_plot
 from markers.web import serializers as s
 from parcels.selectors import parcel_get
 
@@ -85,12 +87,20 @@ class ParcelEvidence(CompositePage):
             }  # fmt: skip
             for e in events
         ]
+        start, end = store.season_window(key.year)
+        backdrop = evidence_extras.background(request, parcel, start, end)
+        if backdrop and backdrop.get("src"):
+            backdrop["path"] = evidence_extras.stored_file(backdrop["src"])
+        rain = evidence_extras.rain(parcel, start, end)
         context = {
             "parcel": parcel,
+            "background": backdrop,
             "dataset": parcel.dataset,
             "light": light,
             "events": rows,
-            "plot": evidence_plot.plot(a.series, a.cleaned.kept, a.cleaned.artefacts, events, a.s1),
+            "plot": evidence_plot.plot(
+                a.series, a.cleaned.kept, a.cleaned.artefacts, events, a.s1, rain, (start, end)
+            ),
             "chips_note": note,
             "detector": VERSION,
             "season_chips": f"{chip_page}?{urlencode(base)}",
