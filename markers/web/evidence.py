@@ -24,6 +24,7 @@ from chips.web.pages import PAGE_RENDERERS, CompositePage
 from common.schema import error_responses
 from markers import services, store
 from markers.detect import VERSION
+from markers.models import MarkerEvent
 from markers.web import evidence_chips, evidence_extras, evidence_pdf, evidence_plot
 from markers.web import serializers as s
 from parcels.selectors import parcel_get
@@ -66,8 +67,20 @@ class ParcelEvidence(CompositePage):
         if key.ptype:
             base["ptype"] = key.ptype
 
-        def chips(day: object) -> str:
-            return f"{chip_page}?{urlencode({**base, 'start_date': day, 'end_date': day})}"
+        def chips(day: object, **more: str) -> str:
+            return f"{chip_page}?{urlencode({**base, 'start_date': day, 'end_date': day, **more})}"
+
+        notes: list[str] = []
+
+        def s1_row(e: MarkerEvent) -> list[tuple[str, str, evidence_chips.Chip]]:
+            """The CARD-BS composites of the passes bracketing an event S1 saw."""
+            if "S1" not in e.marker_type:
+                return []
+            before, after, note = evidence_chips.s1_chips(request, parcel, e.date_start,
+                                                          e.date_end)  # fmt: skip
+            if note:
+                notes.append(f"Sentinel-1: {note}")
+            return [(c.date, chips(c.date, plevel="CARD-BS"), c) for c in (before, after) if c]
 
         shown, note = evidence_chips.bracket_chips(
             request, parcel, {d for e in events for d in (e.date_start, e.date_end)}
@@ -84,9 +97,12 @@ class ParcelEvidence(CompositePage):
                     (e.date_end, chips(e.date_end), shown.get(e.date_end.isoformat())),
                 ],
                 "duration": (e.date_end - e.date_start).days,
+                "s1_chips": s1_row(e),
             }  # fmt: skip
             for e in events
         ]
+        if notes:
+            note = "; ".join([note, *notes]) if note else "; ".join(notes)
         start, end = store.season_window(key.year)
         backdrop = evidence_extras.background(request, parcel, start, end)
         if backdrop and backdrop.get("src"):

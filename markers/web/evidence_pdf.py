@@ -128,10 +128,14 @@ def render(context: dict[str, Any]) -> bytes:
                               "after"]]  # fmt: skip
     for r in context["events"]:
         e = r["event"]
+        # Sentinel-1's composites where S2 has no chip on a side of the bracket.
+        s1 = [c for _, _, c in r.get("s1_chips", [])]
+        before = r["chip_before"] or (s1[0] if s1 else None)
+        after = r["chip_after"] or (s1[-1] if len(s1) > 1 else None)
         rows.append([e.marker, str(e.date_main),
                      Paragraph(f"{e.date_start} … {e.date_end}<br/>({r['duration']} d)", body),
-                     e.marker_type, f"{e.confidence:.2f}", _chip(r["chip_before"]),
-                     _chip(r["chip_after"])])  # fmt: skip
+                     e.marker_type, f"{e.confidence:.2f}", _chip(before),
+                     _chip(after)])  # fmt: skip
     if len(rows) > 1:
         story.append(Table(rows, repeatRows=1, style=TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.3, colors.lightgrey),
