@@ -201,7 +201,7 @@ def held_rows(parcel_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[i
     found = SarSignature.objects.filter(
         parcel_id__in=list(parcel_ids), sensing_time__gte=lo, sensing_time__lt=hi, count__gt=0
     ).values_list("parcel_id", "scene_id", "band", "mean", "count")
-    pairs: dict[tuple[int, int], dict[str, tuple[float, int]]] = defaultdict(dict)
+    pairs: dict[tuple[int, int], dict[str, tuple[Any, int]]] = defaultdict(dict)
     for pid, scene_id, band, mean, count in found.iterator(chunk_size=20000):
         pairs[(pid, scene_id)][band] = (mean, count)
     scene_ids = {scene_id for _, scene_id in pairs}
