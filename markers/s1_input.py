@@ -40,7 +40,7 @@ def _day(value: Any) -> dt.date:
 
 def observations(rows: Iterable[Any]) -> list[S1Obs]:
     """One S1Obs per day and orbit from a parcel's backscatter and coherence rows."""
-    per: dict[tuple[dt.date, str], dict[str, float | None]] = defaultdict(dict)
+    per: dict[tuple[dt.date, str], dict[str, Any]] = defaultdict(dict)
     for row in rows:
         if not getattr(row, "count", 0):
             continue
@@ -51,7 +51,7 @@ def observations(rows: Iterable[Any]) -> list[S1Obs]:
         if row.kind == "bs":
             per[key].update(vv_bs=row.vv, vh_bs=row.vh)
         elif row.kind in COHERENCE_KINDS:
-            per[key].update(vv_coh=row.vv, vh_coh=row.vh)
+            per[key].update(vv_coh=row.vv, vh_coh=row.vh, coh_pixels=int(row.count))
     return [S1Obs(date, orbit, **values) for (date, orbit), values in sorted(per.items())]
 
 

@@ -47,7 +47,8 @@ def assess(
 ) -> Assessment:
     """One parcel-season: S2 events, fused with S1's where the parcel has S1 observations
     (markers.detect.fuse), and the light. The light's observed dates are S2's valid ones
-    and, with S1, the coherence dates too (a cut shows in coherence under cloud)."""
+    and, with S1, the coherence dates too (a cut shows in coherence under cloud: an
+    event S1 finds counts); an event's absence needs S2's dates (lights.evaluate)."""
     events, cleaned = s2.detect(series, settings.MARKERS_MIN_CLEAR)
     practice, rules = book.practice(crop_code)
     valid_days = series.days[cleaned.kept] if len(cleaned.kept) else np.zeros(0, np.int64)
@@ -57,7 +58,7 @@ def assess(
         events = fuse.fuse(events, s1_detect.detect(orbits), valid_days.tolist())
         coherent = [o.days[np.isfinite(o.coh)] for o in orbits]
         observed = np.union1d(valid_days, np.concatenate(coherent)).astype(np.int64)
-    light = lights.evaluate(rules, events, observed, year, season_of(series, year))
+    light = lights.evaluate(rules, events, observed, year, season_of(series, year), valid_days)
     return Assessment(events, light, practice, cleaned, series, orbits)
 
 

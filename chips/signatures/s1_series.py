@@ -196,24 +196,26 @@ def held_rows(parcel_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[i
     rows and order as `s1_rows`."""
     lo, hi = utc_window(start, end)
     kinds = {str(kind): tstype for tstype, kind in TSTYPE_KINDS.items()}
-    found = (
-        SarSignature.objects.filter(
-            parcel_id__in=list(parcel_ids),
-            sensing_time__gte=lo,
-            sensing_time__lt=hi,
-            count__gt=0,
-        )
-        .select_related("scene")
-        .only("parcel_id", "band", "mean", "count", *(f"scene__{f}" for f in SCENE_FIELDS))
-    )
-    pairs: dict[tuple[int, int], dict[str, SarSignature]] = defaultdict(dict)
-    for sig in found:
-        pairs[(sig.parcel_id, sig.scene_id)][sig.band] = sig
+    # Plain tuples, each scene's fields read once: model instances per row were most of
+    # a bulk markers run's time (~500 rows per parcel-season with two orbits).
+    found = SarSignature.objects.filter(
+        parcel_id__in=list(parcel_ids), sensing_time__gte=lo, sensing_time__lt=hi, count__gt=0
+    ).values_list("parcel_id", "scene_id", "band", "mean", "count")
+    pairs: dict[tuple[int, int], dict[str, tuple[Any, int]]] = defaultdict(dict)
+    for pid, scene_id, band, mean, count in found.iterator(chunk_size=20000):
+        pairs[(pid, scene_id)][band] = (mean, count)
+    scene_ids = {scene_id for _, scene_id in pairs}
+    scenes = {row[0]: row[1:] for row in SarScene.objects.filter(pk__in=scene_ids)
+              .values_list("pk", *SCENE_FIELDS)}  # fmt: skip
     out: dict[int, list[S1Row]] = {pid: [] for pid in parcel_ids}
-    for (pid, _), pair in pairs.items():
+    for (pid, scene_id), pair in pairs.items():
         if set(pair) >= set(POLARISATIONS):
-            scene = pair["VV"].scene
-            out[pid].append(_row(scene, kinds[scene.kind], pair["VV"], pair["VH"]))
+            kind, sensing, second, direction, relative, product = scenes[scene_id]
+            (vv, vv_count), (vh, vh_count) = pair["VV"], pair["VH"]
+            out[pid].append(S1Row(date=sensing, kind=kinds[kind], orbit_direction=direction,
+                                  relative_orbit=relative, vv=vv, vh=vh,
+                                  count=min(vv_count, vh_count), product_id=product,
+                                  second_date=second))  # fmt: skip
     for rows in out.values():
         rows.sort(key=lambda r: (r.date, r.kind, r.relative_orbit))
     return out

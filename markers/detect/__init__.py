@@ -12,4 +12,4 @@ docs/markers.md gives the methods, the thresholds and where they come from.
 
 # Stored with every event and light: a change to any threshold or step changes it, and
 # extract_markers recomputes what an older version made.
-VERSION = "cbm-markers/1.2"
+VERSION = "cbm-markers/1.3"

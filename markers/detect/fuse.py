@@ -2,9 +2,12 @@
 
 - An S2 event that an S1 event of the same kind brackets too (the brackets meet, give or
   take `SLACK_DAYS`) is confirmed: sensors `S1+S2`, dated within the narrower common
-  bracket (coherence pairs are 6 days apart, clear S2 dates often further), its raw score
-  the two looks combined as independent evidence (1 - (1 - s2)(1 - s1)).
-- An S1 event S2 could not have seen is added with sensors `S1`: no valid S2 observation
+  bracket (coherence pairs are 6 days apart, clear S2 dates often further), its confidence
+  the two looks combined as independent evidence (their odds multiplied: S2's calibrated
+  confidence, S1's physical one from even odds, markers.detect.s1), the raw scores as
+  1 - (1 - s2)(1 - s1).
+- An S1 event S2 could not have seen is added with sensors `S1`, with S1's physical
+  confidence (one orbit alone stays below even odds): no valid S2 observation
   on one side of it, or S2's bracket around it wider than `S2_BLIND_DAYS` (a cut sward
   regrows 70 % within about three weeks: a longer cloudy gap can hide a cut entirely).
 - An S1 event inside a well-observed S2 stretch where S2 saw nothing is dropped: the
@@ -17,7 +20,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-from markers.detect import calibration
 from markers.detect.s1 import S1Event
 from markers.detect.s2 import Event
 
@@ -57,11 +59,17 @@ def fuse(s2_events: list[Event], s1_events: list[S1Event], valid_days: list[int]
     days = sorted(valid_days)
     for i, s in enumerate(s1_events):
         if i not in used and _blind(days, s.main):
-            score = round(s.score, 4)
             out.append(Event(s.kind, s.start, s.main, s.end, round(s.before, 4),
-                             round(s.after, 4), "VVc", s.observations, score,
-                             calibration.confidence(s.kind, score), sensors="S1"))  # fmt: skip
+                             round(s.after, 4), "VVc", s.observations, round(s.score, 4),
+                             s.confidence, sensors="S1"))  # fmt: skip
     return sorted(out, key=lambda e: (e.main, e.kind))
+
+
+def combined(c2: float, c1: float) -> float:
+    """Posterior of two independent looks: odds(c2) x odds(c1) (c1's prior: even odds)."""
+    c2, c1 = min(max(c2, 1e-3), 0.999), min(max(c1, 1e-3), 0.999)
+    odds = c2 / (1 - c2) * c1 / (1 - c1)
+    return round(odds / (1 + odds), 3)
 
 
 def _confirmed(e: Event, s: S1Event) -> Event:
@@ -69,6 +77,10 @@ def _confirmed(e: Event, s: S1Event) -> Event:
     if start > end:  # met only within the slack: S2's bracket stands
         start, end = e.start, e.end
     score = round(1 - (1 - e.score) * (1 - s.score), 4)
+    # Two independent looks (S2's calibrated confidence, S1's physical one, which starts
+    # from even odds): the odds multiply, so an S1 look below even odds lowers S2's
+    # confidence and only one above raises it. S1's raw score never meets S2's table.
+    confidence = combined(e.confidence, s.confidence)
     return replace(e, start=start, end=end, main=(start + end + 1) // 2, score=score,
-                   confidence=calibration.confidence(e.kind, score),
+                   confidence=confidence,
                    observations=e.observations + s.observations, sensors="S1+S2")  # fmt: skip

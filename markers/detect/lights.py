@@ -88,8 +88,16 @@ def evaluate(
     valid_days: np.ndarray,
     year: int,
     season: tuple[int, int],
+    absence_days: np.ndarray | None = None,
 ) -> Light:
-    """The light of one parcel-season. `valid_days`: its valid observations (ordinals)."""
+    """The light of one parcel-season. `valid_days`: its valid observations (ordinals).
+    `absence_days` (default: the same): the dates that can show an event did NOT happen
+    (red for an expected one missing, green for a forbidden one absent). With Sentinel-1
+    these are S2's valid dates alone: S1 shows an event happened, its silence proves
+    nothing (a cut's coherence rise, 0.05-0.1, is near a small parcel's noise and hidden
+    when it rains after the cut; a sward ploughed, or stubble ploughed within days of the
+    harvest, never was the stable bare soil the tillage signature starts from)."""
+    absence = valid_days if absence_days is None else absence_days
     obs = observability(valid_days, season)
     n_clear = int(len(valid_days))
     if not rules:
@@ -127,7 +135,7 @@ def evaluate(
         elif len(sure) >= rule.count:
             met.append(f"{text}: found ({len(sure)})")
             continue
-        ok, code, detail = _window_observed(valid_days, lo, hi) if lo <= hi else (
+        ok, code, detail = _window_observed(absence, lo, hi) if lo <= hi else (
             False, "too_few_clear", "the window lies outside the season's data")  # fmt: skip
         if not ok:
             undecided.append((code, f"{text}: not observable ({detail})"))

@@ -54,7 +54,8 @@ class S1Obs:
     """One Sentinel-1 acquisition of a parcel on one orbit, as the detector reads it: the
     parcel's mean backscatter (gamma0, linear power: averaged in power, then turned to dB
     here) and the 6-day (12-day where one satellite flew) coherence of the pair ending on
-    `date`. Any of the four may be missing (a backscatter-only or coherence-only day)."""
+    `date`. Any of the four may be missing (a backscatter-only or coherence-only day).
+    `coh_pixels`: how many pixels the coherence mean holds (its noise: markers.detect.s1)."""
 
     date: dt.date
     orbit: str  # direction and relative orbit, e.g. "ASC-88": series never mix two
@@ -62,6 +63,7 @@ class S1Obs:
     vh_bs: float | None = None
     vv_coh: float | None = None
     vh_coh: float | None = None
+    coh_pixels: int | None = None
 
 
 @dataclass
@@ -74,6 +76,7 @@ class S1Orbit:
     vv: np.ndarray  # backscatter dB (NaN where absent)
     vh: np.ndarray  # backscatter dB (NaN where absent)
     coh: np.ndarray  # coherence 0..1 of the pair ending that day, VV (VH where VV lacks)
+    pixels: np.ndarray | None = None  # pixels of each coherence mean (NaN: not known)
 
 
 def _db(linear: float | None) -> float:
@@ -94,15 +97,18 @@ def s1_orbits(observations: Iterable[S1Obs]) -> list[S1Orbit]:
         row = per.setdefault(o.orbit, {}).setdefault(o.date.toordinal(), [math.nan] * 4)
         vh_coh = _coh(o.vh_coh)
         vv_coh = _coh(o.vv_coh)
-        values = (_db(o.vv_bs), _db(o.vh_bs), vv_coh if vv_coh == vv_coh else vh_coh)
+        coh = vv_coh if vv_coh == vv_coh else vh_coh
+        pixels = float(o.coh_pixels) if o.coh_pixels and coh == coh else math.nan
+        values = (_db(o.vv_bs), _db(o.vh_bs), coh, pixels)
         for i, v in enumerate(values):
             if row[i] != row[i] and v == v:  # NaN: not yet known
                 row[i] = v
     out = []
     for orbit, rows in sorted(per.items()):
         days = sorted(rows)
-        arr = np.array([rows[d][:3] for d in days], dtype=float).reshape(-1, 3)
-        out.append(S1Orbit(orbit, np.array(days, dtype=np.int64), arr[:, 0], arr[:, 1], arr[:, 2]))
+        arr = np.array([rows[d] for d in days], dtype=float).reshape(-1, 4)
+        out.append(S1Orbit(orbit, np.array(days, dtype=np.int64), arr[:, 0], arr[:, 1], arr[:, 2],
+                           arr[:, 3]))  # fmt: skip
     return out
 
 

@@ -103,3 +103,45 @@ def test_evidence_shows_the_bracket_chips_and_prints_them(
     parcel = Parcel.objects.get(pid=pid)
     assert f"parcel {pid}".encode() in text and b"mowing" in text
     assert parcel.crop_code.encode() in text
+
+
+def test_s1_chips_are_the_backscatter_composites_of_the_bracketing_passes(
+    demo_archive: Path, alice: User
+) -> None:
+    from django.contrib.gis.geos import Polygon
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from chips.catalogue.sar_models import SarKind, SarScene
+    from markers.web.evidence_chips import s1_chips
+
+    if not (demo_archive / "s1").is_dir():
+        pytest.skip("the small demo archive has no Sentinel-1")
+    load(demo_archive, alice)
+    call_command("ingest_s1", str(demo_archive / "s1"), stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    parcel = Parcel.objects.get(pid=mown_parcel(demo_archive))
+    raw = APIRequestFactory().get("/query/parcelEvidence")
+    force_authenticate(raw, user=alice)
+    request = Request(raw)
+    request.user = alice
+    # The passes over the parcel, read from the catalogue: CARD-BS products whose footprint
+    # holds the parcel, by sensing day.
+    x0, y0, x1, y1 = parcel.geom.extent
+    passes = sorted(
+        (s.sensing_time.astimezone(dt.UTC).date(), s.product_id)
+        for s in SarScene.objects.filter(kind=SarKind.BS,
+                                         footprint__contains=Polygon.from_bbox((x0, y0, x1, y1)))
+    )  # fmt: skip
+    assert len(passes) >= 3
+    start, end = passes[1][0] + dt.timedelta(days=1), passes[2][0] - dt.timedelta(days=1)
+    if start > end:
+        start, end = end, start
+    before, after, note = s1_chips(request, parcel, start, end)
+    assert before is not None and after is not None, note
+    want_before = max(p for p in passes if p[0] <= start)
+    want_after = min(p for p in passes if p[0] >= end)
+    assert (before.date, before.product) == (want_before[0].isoformat(), want_before[1])
+    assert (after.date, after.product) == (want_after[0].isoformat(), want_after[1])
+    for chip in (before, after):
+        assert chip.path is not None and Image.open(chip.path).format == "PNG"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -119,3 +120,16 @@ def test_a_cut_under_clouds_is_found_from_the_s1_store(
     assert answer.status_code == 200
     body = answer.json()
     assert body["marker"] == ["mowing"] and body["marker_type"] == ["S1"]
+    # The evidence page draws each orbit's VH backscatter from those rows: one point per
+    # pass, at (dB + 25) / 20 of the plot's 0..1 scale (30 px top, 166 px tall, 1.1 span).
+    page = Client().get("/query/parcelEvidence?aoi=nl&year=2024&pid=mown",
+                        HTTP_ACCEPT="text/html", **auth).content.decode()  # fmt: skip
+    lines = re.findall(r'<polyline class="vh" points="([^"]+)"><title>[^<]*orbit (\S+) ', page)
+    assert {orbit for _, orbit in lines} == set(ORBITS)
+    for points, orbit in lines:
+        direction, relative, _ = ORBITS[orbit]
+        passes = SarScene.objects.filter(kind=SarKind.BS, relative_orbit=relative).count()
+        ys = [float(p.split(",")[1]) for p in points.split()]
+        assert len(ys) == passes
+        expected = {round(30 + (1 - (db + 25) / 20) / 1.1 * 166, 1) for db in (-16.0, -17.5)}
+        assert {round(y, 1) for y in ys} <= expected and len(set(ys)) == 2

@@ -1,9 +1,11 @@
 """GET /query/parcelEvidence: one parcel's evidence page, printable (format=pdf: the same
-as a PDF): its declaration, the light with its reason, the season plot with the events
-marked (and S1 coherence where there is S1), and per event the chips of the acquisitions
-that bracket it (the last valid one before, the first after: chipsByParcelID's composites,
-made through its flow) with links to their chipsByParcelID pages. Errors as the composite
-pages answer them (HTML to browsers, JSON else)."""
+as a PDF): its declaration, the outline on the background image of the caller's default
+source (where one is configured), the light with its reason, the season plot with the
+events marked (and S1 coherence and VH where there is S1, the rain of its weather
+cell), and per event the chips of the acquisitions that bracket it (the last valid one
+before, the first after: chipsByParcelID's composites, made through its flow) with
+links to their chipsByParcelID pages. Errors as the composite pages answer them (HTML to
+browsers, JSON else)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from rest_framework.request import Request
 
 from chips.web.pages import PAGE_RENDERERS, CompositePage
 from common.schema import error_responses
-from markers import services
+from markers import services, store
 from markers.detect import VERSION
-from markers.web import evidence_chips, evidence_pdf, evidence_plot
+from markers.models import MarkerEvent
+from markers.web import evidence_chips, evidence_extras, evidence_pdf, evidence_plot
 from markers.web import serializers as s
 from parcels.selectors import parcel_get
 
@@ -64,8 +67,20 @@ class ParcelEvidence(CompositePage):
         if key.ptype:
             base["ptype"] = key.ptype
 
-        def chips(day: object) -> str:
-            return f"{chip_page}?{urlencode({**base, 'start_date': day, 'end_date': day})}"
+        def chips(day: object, **more: str) -> str:
+            return f"{chip_page}?{urlencode({**base, 'start_date': day, 'end_date': day, **more})}"
+
+        notes: list[str] = []
+
+        def s1_row(e: MarkerEvent) -> list[tuple[str, str, evidence_chips.Chip]]:
+            """The CARD-BS composites of the passes bracketing an event S1 saw."""
+            if "S1" not in e.marker_type:
+                return []
+            before, after, note = evidence_chips.s1_chips(request, parcel, e.date_start,
+                                                          e.date_end)  # fmt: skip
+            if note:
+                notes.append(f"Sentinel-1: {note}")
+            return [(c.date, chips(c.date, plevel="CARD-BS"), c) for c in (before, after) if c]
 
         shown, note = evidence_chips.bracket_chips(
             request, parcel, {d for e in events for d in (e.date_start, e.date_end)}
@@ -82,15 +97,26 @@ class ParcelEvidence(CompositePage):
                     (e.date_end, chips(e.date_end), shown.get(e.date_end.isoformat())),
                 ],
                 "duration": (e.date_end - e.date_start).days,
+                "s1_chips": s1_row(e),
             }  # fmt: skip
             for e in events
         ]
+        if notes:
+            note = "; ".join([note, *notes]) if note else "; ".join(notes)
+        start, end = store.season_window(key.year)
+        backdrop = evidence_extras.background(request, parcel, start, end)
+        if backdrop and backdrop.get("src"):
+            backdrop["path"] = evidence_extras.stored_file(backdrop["src"])
+        rain = evidence_extras.rain(parcel, start, end)
         context = {
             "parcel": parcel,
+            "background": backdrop,
             "dataset": parcel.dataset,
             "light": light,
             "events": rows,
-            "plot": evidence_plot.plot(a.series, a.cleaned.kept, a.cleaned.artefacts, events, a.s1),
+            "plot": evidence_plot.plot(
+                a.series, a.cleaned.kept, a.cleaned.artefacts, events, a.s1, rain, (start, end)
+            ),
             "chips_note": note,
             "detector": VERSION,
             "season_chips": f"{chip_page}?{urlencode(base)}",

@@ -6,6 +6,7 @@ that the page (and its PDF) shows them. Nothing is rendered here."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,16 +54,44 @@ def bracket_chips(
     chip size), and '' or why some are missing."""
     if not days:
         return {}, ""
-    values = chip_params.ChipsByParcelQuery.validated(_query(parcel, min(days), max(days)))
+
+    def keep(scenes: list[Scene]) -> list[Scene]:
+        return [s for s in scenes if s.sensing_time.astimezone(dt.UTC).date() in days]
+
+    chips, note = _made(request, parcel, min(days), max(days), keep=keep)
+    missing = sorted(d.isoformat() for d in days if d.isoformat() not in chips)
+    gaps = f"no chip on {', '.join(missing)}" if missing else ""
+    return chips, "; ".join(n for n in (gaps, note) if n)
+
+
+def s1_chips(
+    request: Request, parcel: Parcel, start: dt.date, end: dt.date
+) -> tuple[Chip | None, Chip | None, str]:
+    """The Sentinel-1 backscatter composites (plevel CARD-BS, chipsByParcelID's flow and
+    defaults) of the last pass on or before `start` and the first on or after `end` (an
+    S1 event's bracket), looked for within a revisit (12 days) around it."""
+    chips, note = _made(request, parcel, start - dt.timedelta(days=12),
+                        end + dt.timedelta(days=12), plevel="CARD-BS")  # fmt: skip
+    before = [c for d, c in sorted(chips.items()) if d <= start.isoformat()]
+    after = [c for d, c in sorted(chips.items()) if d >= end.isoformat()]
+    return (before[-1] if before else None), (after[0] if after else None), note
+
+
+def _made(
+    request: Request, parcel: Parcel, start: dt.date, end: dt.date, *,
+    keep: Callable[[list[Scene]], list[Scene]] | None = None, plevel: str | None = None,
+) -> tuple[dict[str, Chip], str]:  # fmt: skip
+    """{ISO date: chip} of the parcel's composites in [start, end] made through the
+    composite flow (waited for), and '' or the flow's error."""
+    query = _query(parcel, start, end)
+    if plevel:
+        query["plevel"] = plevel
+    values = chip_params.ChipsByParcelQuery.validated(query)
     for name in ("dataset", "pid", "min_clear"):
         values.pop(name)
     centre = parcel.centroid
     composite = CompositeRequest(lon=centre.x, lat=centre.y, outline_wkt=parcel.geom.wkt,
                                  **values)  # fmt: skip
-
-    def keep(scenes: list[Scene]) -> list[Scene]:
-        return [s for s in scenes if s.sensing_time.astimezone(dt.UTC).date() in days]
-
     try:
         plan = plan_composites(user=caller(request), ip=client_ip(request), request=composite,
                                keep=keep)  # fmt: skip
@@ -80,8 +109,4 @@ def bracket_chips(
         held = path if path is not None and path.is_file() else None
         cloud = cloud_text(state.facts.cloud) or ""
         chips.setdefault(item.date, Chip(item.date, item.scene.product_id, state.src, held, cloud))
-    missing = sorted(d.isoformat() for d in days if d.isoformat() not in chips)
-    note = f"no chip on {', '.join(missing)}" if missing else ""
-    if status.error:
-        note = f"{note}; {status.error}" if note else status.error
-    return chips, note
+    return chips, status.error or ""

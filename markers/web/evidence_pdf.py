@@ -45,6 +45,14 @@ def _plot(plot: dict[str, Any], width: float) -> Drawing:
                        strokeDashArray=[4, 2]))  # fmt: skip
             d.add(String(m["x"], y(m["label_y"]), m["label"], fontSize=7, textAnchor="middle",
                          fillColor=colour))  # fmt: skip
+    for r in plot.get("rain", []):
+        bar = Rect(r["x"], y(r["y"] + r["h"]), 2, r["h"])
+        bar.fillColor, bar.fillOpacity, bar.strokeColor = colors.HexColor("#1e88e5"), 0.5, None
+        d.add(bar)
+    for v in plot.get("vh", []):
+        pts = [float(n) for xy in v["line"].split() for n in xy.split(",")]
+        d.add(PolyLine([p if i % 2 == 0 else y(p) for i, p in enumerate(pts)],
+                       strokeColor=colors.HexColor("#00838f")))  # fmt: skip
     for c in plot.get("coherence", []):
         pts = [float(v) for xy in c["line"].split() for v in xy.split(",")]
         d.add(PolyLine([p if i % 2 == 0 else y(p) for i, p in enumerate(pts)],
@@ -71,6 +79,19 @@ def _chip(chip: Any) -> Flowable | str:
     return Image(str(chip.path), width=CHIP_MM * mm, height=CHIP_MM * mm)
 
 
+def _background(backdrop: dict[str, Any] | None) -> list[Flowable]:
+    """The background image and its attribution, or the source's note; nothing without."""
+    if not backdrop:
+        return []
+    if backdrop.get("path") is None:
+        note = backdrop.get("error") or "the background image is not in the chip store"
+        return [Paragraph(escape(f"background: {note}"), getSampleStyleSheet()["Italic"])]
+    source = backdrop["source"]
+    caption = source.name + (f" · {source.attribution}" if source.attribution else "")
+    return [Spacer(1, 3 * mm), Image(str(backdrop["path"]), width=60 * mm, height=60 * mm),
+            Paragraph(escape(caption), getSampleStyleSheet()["Italic"])]  # fmt: skip
+
+
 def render(context: dict[str, Any]) -> bytes:
     styles = getSampleStyleSheet()
     body, muted = styles["BodyText"], styles["Italic"]
@@ -87,6 +108,7 @@ def render(context: dict[str, Any]) -> bytes:
             ["practice", light.practice or "no rule for this crop"],
             ["area", f"{parcel.area} m²"],
         ], style=TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.lightgrey)])),  # fmt: skip
+        *_background(context.get("background")),
         Spacer(1, 4 * mm),
         Paragraph(f'Light: <font color="{LIGHTS.get(light.light, "#555")}"><b>{light.light}'
                   f"</b></font> ({escape(light.reason_code)}): {escape(light.reason)}",
@@ -97,17 +119,23 @@ def render(context: dict[str, Any]) -> bytes:
         _plot(context["plot"], doc.width),
         Paragraph("Dots: NDVI per acquisition (filled: valid; hollow: not clear enough; orange: "
                   "set aside as undetected cloud or shadow); dashed: events with their "
-                  "bracket shaded; purple dotted: Sentinel-1 coherence per orbit.", muted),
+                  "bracket shaded; purple dotted: Sentinel-1 coherence per orbit; teal: "
+                  "Sentinel-1 VH backscatter per orbit (-25 dB at 0, -5 dB at 1); blue bars: "
+                  "daily rain of the parcel's weather cell.", muted),
         Spacer(1, 4 * mm),
     ]  # fmt: skip
     rows: list[list[Any]] = [["event", "date", "between", "sensors", "confidence", "before",
                               "after"]]  # fmt: skip
     for r in context["events"]:
         e = r["event"]
+        # Sentinel-1's composites where S2 has no chip on a side of the bracket.
+        s1 = [c for _, _, c in r.get("s1_chips", [])]
+        before = r["chip_before"] or (s1[0] if s1 else None)
+        after = r["chip_after"] or (s1[-1] if len(s1) > 1 else None)
         rows.append([e.marker, str(e.date_main),
                      Paragraph(f"{e.date_start} … {e.date_end}<br/>({r['duration']} d)", body),
-                     e.marker_type, f"{e.confidence:.2f}", _chip(r["chip_before"]),
-                     _chip(r["chip_after"])])  # fmt: skip
+                     e.marker_type, f"{e.confidence:.2f}", _chip(before),
+                     _chip(after)])  # fmt: skip
     if len(rows) > 1:
         story.append(Table(rows, repeatRows=1, style=TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.3, colors.lightgrey),

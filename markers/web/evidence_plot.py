@@ -1,7 +1,8 @@
 """The season plot of the evidence page (and the events drawn on the chipsByParcelID
 plot): NDVI per acquisition (valid, not clear enough, or set aside as undetected cloud or
-shadow), the events as vertical marks with their brackets, as plain numbers an inline SVG
-template draws (no outside resource)."""
+shadow), the events as vertical marks with their brackets, Sentinel-1 coherence and VH
+backscatter per orbit where there is S1, the daily rain of the parcel's weather cell where
+one is loaded, as plain numbers an inline SVG template draws (no outside resource)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ from markers.models import MarkerEvent
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 30, 24
+# VH backscatter (dB) on the plot's 0..1 scale: -25 dB at 0, -5 dB at 1 (bare soil to a
+# dense canopy, ../shared/reference/sentinel1.md); rain bars from the bottom, the tallest
+# a quarter of the plot at RAIN_FULL_MM (or the season's wettest day if wetter).
+VH_DB = (-25.0, -5.0)
+RAIN_FULL_MM = 20.0
 COLOURS = {"mowing": "#1565c0", "harvest": "#e65100", "ploughing": "#6d4c41",
            "emergence": "#2e7d32", "bare_soil": "#bcaaa4"}  # fmt: skip
 
@@ -38,10 +44,15 @@ class Axis:
 
 def plot(
     series: S2Series, kept: np.ndarray, artefacts: np.ndarray, events: list[MarkerEvent],
-    s1: Sequence[S1Orbit] = (),
+    s1: Sequence[S1Orbit] = (), rain: Sequence[tuple[dt.date, float]] = (),
+    season: tuple[dt.date, dt.date] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """`rain`: (day, mm) of the parcel's weather cell (weather.series); `season`: the axis
+    when the parcel has no acquisition."""
     if len(series):
         t0, t1 = int(series.days.min()) - 3, int(series.days.max()) + 3
+    elif season is not None:
+        t0, t1 = season[0].toordinal(), season[1].toordinal()
     else:
         year = events[0].date_main.year if events else dt.date.today().year
         t0, t1 = dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal()
@@ -85,6 +96,25 @@ def plot(
             if c == c and t0 <= d <= t1)}
         for o in s1
     ]  # fmt: skip
+    lo, hi = VH_DB
+    vh = [
+        {"orbit": o.orbit, "line": " ".join(
+            f"{ax.x(d)},{ax.y((v - lo) / (hi - lo))}"
+            for d, v in zip(o.days.tolist(), o.vh.tolist(), strict=True)
+            if v == v and t0 <= d <= t1)}
+        for o in s1
+    ]  # fmt: skip
+    wet = [(d, float(mm)) for d, mm in rain if mm is not None and t0 <= d.toordinal() <= t1]
+    full = max([RAIN_FULL_MM, *(mm for _, mm in wet)])
+    bottom = HEIGHT - BOTTOM
+    bars = []
+    for d, mm in wet:
+        if mm <= 0:
+            continue
+        h = round(mm / full * (HEIGHT - TOP - BOTTOM) / 4, 1)
+        bars.append({"x": round(ax.x(d.toordinal()) - 1, 1), "y": round(bottom - h, 1),
+                     "h": h, "mm": mm, "day": d.isoformat(),
+                     "title": f"{d}: rain {mm:.1f} mm"})  # fmt: skip
     months = []
     d = dt.date.fromordinal(t0).replace(day=1)
     while d.toordinal() <= t1:
@@ -96,4 +126,5 @@ def plot(
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP,
         "bottom": HEIGHT - BOTTOM, "points": points, "line": line, "marks": marks,
         "months": months, "ticks": ticks, "coherence": [c for c in coherence if c["line"]],
+        "vh": [v for v in vh if v["line"]], "rain": bars, "rain_full": full,
     }  # fmt: skip
