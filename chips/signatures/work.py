@@ -145,8 +145,19 @@ def _sar_parcel_products(units: Sequence[Unit]) -> Reported:
         except ChipError as exc:
             return exc
 
-    works = [sar_compute.parcel_work(parcels[u.payload["parcel"]], scenes[u.payload["sar_scene"]],
-                                     u.payload["bands"]) for u in units]  # fmt: skip
+    files = sar_compute.files_of(scenes.values(), {p for u in units for p in u.payload["bands"]})
+    works = [
+        sar_compute.parcel_work(
+            parcels[u.payload["parcel"]],
+            scenes[u.payload["sar_scene"]],
+            {
+                p: b
+                for p, b in files.get(u.payload["sar_scene"], {}).items()
+                if p in u.payload["bands"]
+            },  # fmt: skip
+        )
+        for u in units
+    ]
     with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(units)))) as pool:
         results = list(pool.map(stats, works))
     rows: list[SarSignature] = []
