@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 
@@ -63,7 +63,8 @@ def season_products(
                                     relative_orbit=relative_orbit)  # fmt: skip
 
 
-class Held(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Held:
     """A stored row's statistics (SarSignature's columns, read as plain values)."""
 
     scene_id: int
