@@ -10,7 +10,7 @@ one-parcel one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,6 +83,17 @@ def file_stats(bands: Sequence[tuple[str, SarBand]], polygon: shapely.Geometry) 
         values = layer[inside]
         out.append(statistics(name, values[valid(values, band.nodata)]))
     return out
+
+
+def parcel_stats(files: Mapping[str, SarBand], polygon: shapely.Geometry) -> list[BandStats]:
+    """A parcel's statistics on each polarisation of a product ({polarisation: band}), by
+    polarisation; each file opened once, whatever polarisations it holds. SourceUnreadable
+    if a file cannot be read."""
+    by_href: dict[str, list[tuple[str, SarBand]]] = {}
+    for pol, band in sorted(files.items()):
+        by_href.setdefault(band.href, []).append((pol, band))
+    found = {s.band: s for group in by_href.values() for s in file_stats(group, polygon)}
+    return [found[pol] for pol in sorted(files)]
 
 
 def bulk_table(

@@ -62,14 +62,8 @@ def parcel_work(parcel: Parcel, scene: SarScene, files: dict[str, sar.SarBand]) 
 
 
 def parcel_stats(work: ParcelWork) -> list[BandStats]:
-    """The parcel's statistics on each polarisation, by polarisation (ChipError if a file
-    is unreadable); each file opened once, whatever polarisations it holds."""
-    files, polygon = work
-    by_href: dict[str, list[tuple[str, sar.SarBand]]] = {}
-    for pol, band in sorted(files.items()):
-        by_href.setdefault(band.href, []).append((pol, band))
-    found = {s.band: s for group in by_href.values() for s in sar.file_stats(group, polygon)}
-    return [found[pol] for pol in sorted(files)]
+    """The parcel's statistics on each polarisation (ChipError if a file is unreadable)."""
+    return sar.parcel_stats(*work)
 
 
 def extract_product(dataset_id: int, scene_id: int, bands: Sequence[str]) -> SarExtraction:
