@@ -82,7 +82,7 @@ class Held:
 def _held(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], Held]:
     """The store's rows of the parcel for these products: one range scan of the (parcel,
     sensing_time) index over the products' dates, kept to the products asked; plain
-    tuples (a model instance per row cost a warm request 2-3 ms of its 10-20)."""
+    values (a model instance per row cost a warm request 2-3 ms of its 10-20)."""
     if not scenes:
         return {}
     pks = {s.pk for s in scenes}

@@ -30,7 +30,7 @@ def files_of(
     scenes: Iterable[SarScene], polarisations: Iterable[str]
 ) -> dict[int, dict[str, sar.SarBand]]:
     """{scene pk: {polarisation: band}} of these products' files, in one query (a query
-    per product was a third of a parcel's cold season)."""
+    per product was 120 round trips of a parcel's cold season)."""
     by_pk = {s.pk: s for s in scenes}
     rows = SarAsset.objects.filter(
         scene__in=list(by_pk), polarisation__in=list(polarisations)

@@ -145,19 +145,17 @@ def _sar_parcel_products(units: Sequence[Unit]) -> Reported:
         except ChipError as exc:
             return exc
 
+    # Every product's files in one query (one a product was 120 queries a season).
     files = sar_compute.files_of(scenes.values(), {p for u in units for p in u.payload["bands"]})
-    works = [
-        sar_compute.parcel_work(
+    works = []
+    for u in units:
+        parcel, scene_id, asked = (
             parcels[u.payload["parcel"]],
-            scenes[u.payload["sar_scene"]],
-            {
-                p: b
-                for p, b in files.get(u.payload["sar_scene"], {}).items()
-                if p in u.payload["bands"]
-            },  # fmt: skip
+            u.payload["sar_scene"],
+            u.payload["bands"],
         )
-        for u in units
-    ]
+        wanted = {p: b for p, b in files.get(scene_id, {}).items() if p in asked}
+        works.append(sar_compute.parcel_work(parcel, scenes[scene_id], wanted))
     with ThreadPoolExecutor(max_workers=max(1, min(CUT_THREADS, len(units)))) as pool:
         results = list(pool.map(stats, works))
     rows: list[SarSignature] = []
