@@ -10,7 +10,7 @@ one-parcel one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,17 +60,40 @@ def read_window(src: rasterio.DatasetReader, band: SarBand, window: Window) -> n
 def band_stats(name: str, band: SarBand, polygon: shapely.Geometry) -> BandStats:
     """One polarisation's statistics for the parcel (`polygon` in the file's CRS), linear:
     the file opened once, the window over the parcel read once."""
+    return file_stats([(name, band)], polygon)[0]
+
+
+def file_stats(bands: Sequence[tuple[str, SarBand]], polygon: shapely.Geometry) -> list[BandStats]:
+    """The statistics of polarisations one file holds (a coherence file holds VV and VH;
+    `bands` all name the same href), in their order: the file opened once and the window
+    over the parcel read once for all of them (one open per polarisation cost a quarter
+    of a coherence season's opens)."""
+    href = bands[0][1].href
     try:
-        with raster_env(), sidecars(band.href), rasterio.open(gdal_path(band.href)) as src:
+        with raster_env(), sidecars(href), rasterio.open(gdal_path(href)) as src:
             found = pixel_mask(polygon, src.transform, src.width, src.height)
             if found is None:
-                return BandStats(name, 0)
+                return [BandStats(name, 0) for name, _ in bands]
             window, inside = found
-            data = read_window(src, band, window)
+            data = src.read([band.index for _, band in bands], window=window)
     except (RasterioError, IndexError) as exc:
-        raise SourceUnreadable(band.href, str(exc)) from exc
-    values = data[inside]
-    return statistics(name, values[valid(values, band.nodata)])
+        raise SourceUnreadable(href, str(exc)) from exc
+    out = []
+    for (name, band), layer in zip(bands, data, strict=True):
+        values = layer[inside]
+        out.append(statistics(name, values[valid(values, band.nodata)]))
+    return out
+
+
+def parcel_stats(files: Mapping[str, SarBand], polygon: shapely.Geometry) -> list[BandStats]:
+    """A parcel's statistics on each polarisation of a product ({polarisation: band}), by
+    polarisation; each file opened once, whatever polarisations it holds. SourceUnreadable
+    if a file cannot be read."""
+    by_href: dict[str, list[tuple[str, SarBand]]] = {}
+    for pol, band in sorted(files.items()):
+        by_href.setdefault(band.href, []).append((pol, band))
+    found = {s.band: s for group in by_href.values() for s in file_stats(group, polygon)}
+    return [found[pol] for pol in sorted(files)]
 
 
 def bulk_table(

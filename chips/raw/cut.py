@@ -73,14 +73,20 @@ def chip_record(spec: ChipSpec, *, scene_id: int, size: int) -> cache.ChipRecord
     )
 
 
-def _pending(work: SceneWork, out: SceneCut, *, refresh: bool) -> list[list[ChipSpec]]:
+def _shared(work: Sequence[SceneWork], *, refresh: bool) -> dict[str, tuple[Path, int]]:
+    """The chips of these scenes another request already cut (whole), in one look at the
+    store for the whole job (one query a scene cost 3-4 ms each: 18 products, 65 ms of a
+    cold 36-chip request); none when `refresh`."""
+    if refresh:
+        return {}
+    return cache.shared_files([(s.key, cache.stored_relpath(s)) for w in work for s in w.specs])
+
+
+def _pending(
+    work: SceneWork, out: SceneCut, shared: dict[str, tuple[Path, int]]
+) -> list[list[ChipSpec]]:
     """The chips of a scene still to cut, by band file; those another request already cut
-    (whole) are reused (unless `refresh`) and go straight into `out`."""
-    shared = (
-        {}
-        if refresh
-        else cache.shared_files([(s.key, cache.stored_relpath(s)) for s in work.specs])
-    )
+    (`shared`) are reused and go straight into `out`."""
     by_href: dict[str, list[ChipSpec]] = {}
     for spec in work.specs:
         if spec.key in shared:
@@ -122,11 +128,11 @@ def cut_units(job: ChipJob, units: Sequence[Unit]) -> Iterator[Reported]:
     work = [SceneWork.of(u) for u in units]
     for w in work:
         log.info("job %s: scene %s, %d chips", job.pk, w.scene_id, len(w.specs))
-    refresh = job.refresh
+    shared = _shared(work, refresh=job.refresh)
     cuts = [SceneCut() for _ in work]
     todo = []  # (scene, its cut, the specs of one band file) to cut
     for w, cut in zip(work, cuts, strict=True):
-        todo += [(w, cut, specs) for specs in _pending(w, cut, refresh=refresh)]
+        todo += [(w, cut, specs) for specs in _pending(w, cut, shared)]
     results = pool.map_all(
         cut_file_reporting, [_store_jobs(specs) for _, _, specs in todo], alone=_alone
     )

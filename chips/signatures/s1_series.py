@@ -63,9 +63,26 @@ def season_products(
                                     relative_orbit=relative_orbit)  # fmt: skip
 
 
-def _held(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], SarSignature]:
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A stored row's statistics (SarSignature's columns, read as plain values)."""
+
+    scene_id: int
+    band: str
+    count: int
+    mean: float | None
+    std: float | None
+    min: float | None
+    p25: float | None
+    p50: float | None
+    p75: float | None
+    max: float | None
+
+
+def _held(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], Held]:
     """The store's rows of the parcel for these products: one range scan of the (parcel,
-    sensing_time) index over the products' dates, kept to the products asked."""
+    sensing_time) index over the products' dates, kept to the products asked; plain
+    values (a model instance per row cost a warm request 2-3 ms of its 10-20)."""
     if not scenes:
         return {}
     pks = {s.pk for s in scenes}
@@ -73,11 +90,11 @@ def _held(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], S
         parcel=parcel,
         sensing_time__gte=min(s.sensing_time for s in scenes),
         sensing_time__lte=max(s.sensing_time for s in scenes),
-    ).only("scene_id", "band", *STAT_FIELDS)
-    return {(r.scene_id, r.band): r for r in rows if r.scene_id in pks}
+    ).values_list("scene_id", "band", *STAT_FIELDS)
+    return {(r[0], r[1]): Held(*r) for r in rows if r[0] in pks}
 
 
-def fill_store(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], SarSignature]:
+def fill_store(parcel: Parcel, scenes: Sequence[SarScene]) -> dict[tuple[int, str], Held]:
     """The store's VV and VH rows of the parcel for these products, after computing those
     it lacked: a signature job, one unit per product (joined when the same work runs)."""
     held = _held(parcel, scenes)
@@ -112,9 +129,7 @@ def columns(req: SarSeriesRequest) -> list[str]:
     return names
 
 
-def _pair(
-    rows: dict[tuple[int, str], SarSignature], scene: SarScene
-) -> dict[str, SarSignature] | None:
+def _pair(rows: dict[tuple[int, str], Held], scene: SarScene) -> dict[str, Held] | None:
     """The product's VH and VV rows when both have valid pixels (an acquisition has both
     polarisations or neither)."""
     pair = {p: rows.get((scene.pk, p)) for p in POLARISATIONS}

@@ -48,13 +48,15 @@ def submit(job: ChipJob, units: Sequence[Unit], *, background: bool = False) -> 
             target=_in_thread, args=(job, units), name=f"job-{job.pk}", daemon=True
         ).start()
         return
-    run_here(job, units)
+    last = run_here(job, units, fresh=True)
+    if last is not None:  # the caller's wait then needs no look at the job's row
+        jobs.follow(job, last)
 
 
 def _in_thread(job: ChipJob, units: Sequence[Unit]) -> None:
     close_old_connections()
     try:
-        run_here(job, units)
+        run_here(job, units, fresh=True)
     except Exception as exc:  # not even the failure could be reported: the job must stop
         log.exception("job %s failed", job.pk)
         jobs.stop(job.pk, str(exc))

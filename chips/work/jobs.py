@@ -150,6 +150,18 @@ def report(job_id: uuid.UUID | str, reported: Reported) -> ChipJob | None:
     return job
 
 
+# What a report changes on a job (and `wait` refreshes).
+PROGRESS_FIELDS = ("status", "done", "errors", "failure", "updated", "heartbeat", "reported",
+                   "empty")  # fmt: skip
+
+
+def follow(job: ChipJob, latest: ChipJob) -> None:
+    """Bring `job` (a caller's instance) to where `latest` (the same job as a report left
+    it) stands, without reading its row again."""
+    for name in PROGRESS_FIELDS:
+        setattr(job, name, getattr(latest, name))
+
+
 def labelled(job: ChipJob, failed: Mapping[str, str]) -> dict[str, str]:
     """{label: reason} of the job's entries in `failed` ({key: reason})."""
     return {e.label: failed[e.key] for e in entries(job) if e.key in failed}
@@ -172,22 +184,22 @@ def reasons(job: ChipJob) -> list[str]:
 
 
 def wait(job: ChipJob, *, timeout: float) -> ChipJob:
-    """Poll the job until it stops running or `timeout` seconds pass. A first look after
-    10 ms, then a growing interval up to 50 ms (a primary-key read: cheap), so that the
-    answer leaves soon after the last unit is in. A job whose workers are gone is given up
-    at once (chips.work.liveness), not waited out."""
+    """Poll the job until it stops running or `timeout` seconds pass. A first look at
+    once (an in-process job made here is over by now: waiting 10 ms first cost every
+    in-process request 10 ms), then after 10 ms and a growing interval up to 50 ms (a
+    primary-key read: cheap), so that the answer leaves soon after the last unit is in. A
+    job whose workers are gone is given up at once (chips.work.liveness), not waited out."""
     deadline = time.monotonic() + timeout
-    delay = 0.01
+    delay = 0.0
     next_look = time.monotonic() + liveness.HEARTBEAT_SECONDS
     while job.status == JobStatus.RUNNING:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        time.sleep(min(delay, left))
-        delay = min(delay * 1.5, 0.05)
-        job.refresh_from_db(
-            fields=["status", "done", "errors", "failure", "updated", "heartbeat", "reported"]
-        )
+        if delay:
+            time.sleep(min(delay, left))
+        delay = min(max(delay * 1.5, 0.01), 0.05)
+        job.refresh_from_db(fields=list(PROGRESS_FIELDS))
         if job.status == JobStatus.RUNNING and time.monotonic() >= next_look:
             next_look = time.monotonic() + liveness.HEARTBEAT_SECONDS
             if liveness.is_dead(job):

@@ -107,12 +107,14 @@ _thread: threading.Thread | None = None
 
 
 @contextlib.contextmanager
-def beating(job_id: uuid.UUID | str) -> Iterator[None]:
+def beating(job_id: uuid.UUID | str, *, at_once: bool = True) -> Iterator[None]:
     """Write the job's heartbeat as the block starts (a broker task picked up from the
-    queue says so at once) and every HEARTBEAT_SECONDS while it runs."""
+    queue says so at once; not `at_once`: a job this process opened this instant, whose
+    creation time says as much) and every HEARTBEAT_SECONDS while it runs."""
     global _thread
     pk = uuid.UUID(str(job_id))
-    _write([pk])
+    if at_once:
+        _write([pk])
     with _lock:
         _beating[pk] += 1
         if _thread is None:
