@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from chips.models import JobStatus
 from chips.signatures import bulk as signatures_bulk
+from chips.signatures import s1_series
 from chips.work import jobs
 from markers import store, work
 from markers.detect import VERSION
@@ -46,6 +47,14 @@ def fill_signatures(dataset: ParcelDataset, outcome: Outcome) -> None:
     done = signatures_bulk.extract(dataset, scenes, list(store.BANDS))
     outcome.signature_scenes = done.extracted
     outcome.failed.update(done.failed)
+    # Sentinel-1 too, where the archive has it: the bulk run reads the S1 rows the store
+    # holds (markers.s1_input.read_parcels) and computes none itself.
+    for kind in s1_series.TSTYPE_KINDS.values():
+        products = signatures_bulk.sar_dataset_products(dataset, kind=kind, start=start, end=end)
+        if products:
+            done = signatures_bulk.extract(dataset, products, list(s1_series.POLARISATIONS))
+            outcome.signature_scenes += done.extracted
+            outcome.failed.update(done.failed)
     outcome.signature_seconds = time.perf_counter() - began
 
 
