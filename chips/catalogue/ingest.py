@@ -25,13 +25,19 @@ class Outcome(enum.StrEnum):
     PRESENT = "present"
 
 
+def record_footprint(wkt: str) -> MultiPolygon:
+    """A source record's footprint (lon/lat WKT), which must be a MultiPolygon."""
+    footprint = GEOSGeometry(wkt, srid=4326)
+    if not isinstance(footprint, MultiPolygon):
+        raise ProductError(f"footprint is a {footprint.geom_type}, not a MultiPolygon")
+    return footprint
+
+
 def scene_ingest(*, record: SceneRecord) -> Outcome:
     """Add one product with its assets, or leave the existing one alone."""
     if Scene.objects.filter(product_id=record.product_id).exists():
         return Outcome.PRESENT
-    footprint = GEOSGeometry(record.footprint_wkt, srid=4326)
-    if not isinstance(footprint, MultiPolygon):
-        raise ProductError(f"footprint is a {footprint.geom_type}, not a MultiPolygon")
+    footprint = record_footprint(record.footprint_wkt)
     try:
         with transaction.atomic():
             scene = Scene.objects.create(

@@ -38,7 +38,7 @@ def scene_tags(scene: Scene, band: str) -> tuple[tuple[str, str], ...]:
     return tuple(tags)
 
 
-def asset_grid(asset: Asset) -> tuple[float, float, float, float, float, float]:
+def asset_grid(asset: Asset | SarAsset) -> tuple[float, float, float, float, float, float]:
     """The affine of an asset's band file: from the catalogue when known, else from the
     file's header (kept in the process; `learn_grids` stores it in the catalogue)."""
     if asset.grid:

@@ -3,12 +3,10 @@ product, idempotent by product id (as chips.catalogue.ingest for Sentinel-2)."""
 
 from __future__ import annotations
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import IntegrityError, transaction
 
-from chips.catalogue.ingest import Outcome
+from chips.catalogue.ingest import Outcome, record_footprint
 from chips.catalogue.sar_models import SarAsset, SarScene
-from chips.catalogue.sources.records import ProductError
 from chips.catalogue.sources.s1_records import SarRecord
 
 
@@ -16,9 +14,7 @@ def sar_ingest(*, record: SarRecord) -> Outcome:
     """Add one product with its band files, or leave the existing one alone."""
     if SarScene.objects.filter(product_id=record.product_id).exists():
         return Outcome.PRESENT
-    footprint = GEOSGeometry(record.footprint_wkt, srid=4326)
-    if not isinstance(footprint, MultiPolygon):
-        raise ProductError(f"footprint is a {footprint.geom_type}, not a MultiPolygon")
+    footprint = record_footprint(record.footprint_wkt)
     try:
         with transaction.atomic():
             scene = SarScene.objects.create(

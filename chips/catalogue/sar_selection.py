@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from django.contrib.gis.geos import GEOSGeometry
 
 from chips.catalogue import selection
-from chips.catalogue.planning import learn_grids
+from chips.catalogue.planning import asset_grid, learn_grids
 from chips.catalogue.sar_models import SarAsset, SarScene
 from chips.catalogue.selection import utc_window
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import SourceUnreadable
-from chips.raster.extract import band_grid, snap_window
+from chips.raster.extract import snap_window
 
 POLARISATIONS = ("VH", "VV")  # answer order: VH before VV
 
@@ -116,9 +116,7 @@ def plan_chip(
     """The chip of one polarisation: the window snapped on the file's own grid."""
     x, y = selection.lonlat_to(scene.epsg, lon, lat)
     try:
-        grid: tuple[float, float, float, float, float, float] = (
-            tuple(asset.grid[:6]) if asset.grid else band_grid(asset.href).transform
-        )
+        grid = asset_grid(asset)
     except SourceUnreadable as exc:
         raise SourceUnreadable(
             exc.href, exc.reason, product=scene.product_id, band=asset.polarisation
