@@ -17,18 +17,24 @@ from chips import (
 from chips.models import Asset, SarAsset, SarScene, Scene
 
 
-class AssetInline(admin.TabularInline):
-    model = Asset
-    fields = ("band", "resolution", "href")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """A product's band files as the catalogue recorded them: shown, never edited here
+    (ingest writes them; delete the product to ingest it again)."""
+
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Scene | None = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Scene | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class AssetInline(ReadOnlyInline):
+    model = Asset
+    fields = ("band", "resolution", "href")
+    readonly_fields = fields
 
 
 @admin.register(Scene)
@@ -79,18 +85,10 @@ class SceneAdmin(admin.ModelAdmin):
         )
 
 
-class SarAssetInline(admin.TabularInline):
+class SarAssetInline(ReadOnlyInline):
     model = SarAsset
     fields = ("polarisation", "band_index", "href")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: SarScene | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SarScene | None = None) -> bool:
-        return False
 
 
 @admin.register(SarScene)
