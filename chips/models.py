@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 
-from chips.catalogue.models import Asset, Level, Scene, SourceFormat
+from chips.catalogue.models import Asset, CatalogueVersion, Level, Scene, SourceFormat
 from chips.catalogue.sar_models import SarAsset, SarKind, SarScene
 from chips.signatures.models import (
     ExtractionProgress,
@@ -23,6 +23,7 @@ from chips.signatures.models import (
 __all__ = [
     "Asset",
     "CachedChip",
+    "CatalogueVersion",
     "ChipJob",
     "ClientCache",
     "JobKind",

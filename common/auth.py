@@ -54,7 +54,8 @@ class BasicAuthentication(authentication.BasicAuthentication):
         remembered = cache.get(key)
         if remembered is not None:
             user_pk, password_hash = remembered
-            user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+            found = get_user_model().objects.filter(pk=user_pk, is_active=True).order_by()[:1]
+            user = next(iter(found), None)
             if user is not None and hmac.compare_digest(user.password, password_hash):
                 return user, None
             cache.delete(key)

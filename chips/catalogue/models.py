@@ -89,3 +89,17 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scene.product_id}.{self.band}"
+
+
+class CatalogueVersion(models.Model):
+    """One row (id 1) whose number changes whenever a scene or a band file is added,
+    removed or moved (database triggers, chips migration 0012: any writer, the admin's
+    deletes and raw SQL included; learning a file's grid does not count). A process may
+    keep what it read from the catalogue (chips.catalogue.memo) as long as the number is
+    the one it read with. The new number is random, not the next one, so that a rolled-back
+    change or a database made anew never brings an old number back."""
+
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.version}"

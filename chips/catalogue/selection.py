@@ -26,6 +26,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from pyproj import Transformer
 
+from chips.catalogue.memo import Memo, catalogue_version
 from chips.catalogue.models import Scene
 from chips.raster.bands import utm_epsg
 
@@ -206,14 +207,31 @@ def best_per_acquisition(scenes: Iterable[Scene], square: GEOSGeometry) -> list[
     return sorted(chosen, key=lambda s: (s.sensing_time, s.product_id))
 
 
+# A square's scenes by (catalogue number, square, level, window): a warm request's
+# selection without the spatial query (chips.catalogue.memo). A season of scenes is some
+# 100 rows of ~1.5 KB: 128 squares stay under ~20 MB a process.
+selected = Memo(limit=128)
+
+
 def select_scenes(
     *, lon: float, lat: float, chipsize: float, level: str, start: dt.date, end: dt.date
 ) -> list[Scene]:
-    """The scenes giving one chip per acquisition for the square, sorted by date."""
+    """The scenes giving one chip per acquisition for the square, sorted by date. The same
+    question on the same catalogue is answered from the process's memo (the scenes are
+    shared: read them, never change them)."""
+    version = catalogue_version()
+    key = (version, lon, lat, chipsize, level, start, end)
+    if version is not None:
+        known = selected.get(key)
+        if known is not None:
+            return list(known)
     square = chip_square_wgs84(lon=lon, lat=lat, chipsize=chipsize)
-    return best_per_acquisition(
+    chosen = best_per_acquisition(
         candidate_scenes(square=square, level=level, start=start, end=end), square
     )
+    if version is not None:
+        selected.put(key, tuple(chosen))
+    return chosen
 
 
 def scenes_by_product_ids(*, product_ids: Iterable[str]) -> dict[str, Scene]:

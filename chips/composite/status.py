@@ -11,7 +11,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngImageFile
 
 from chips.composite.plan import CompositePlan, PlannedComposite
-from chips.models import CachedChip, ChipJob, JobStatus
+from chips.models import ChipJob, JobStatus
 from chips.store import cache
 from chips.work import jobs
 
@@ -54,14 +54,17 @@ class PlanStatus:
         return sum(1 for c in self.chips if c.src or c.empty)
 
 
-def held_composites(plan: CompositePlan) -> dict[str, CachedChip]:
+def held_composites(plan: CompositePlan) -> dict[str, cache.HeldFile]:
     """{composite key: record} of the chips the client holds, whole (chips.store.cache.held:
     a PNG missing or cut short is made again, never served)."""
     return cache.held(cache=plan.client, keys=[i.key for i in plan.items])
 
 
 def plan_status(
-    plan: CompositePlan, *, held: dict[str, CachedChip] | None = None, job: ChipJob | None = None
+    plan: CompositePlan,
+    *,
+    held: dict[str, cache.HeldFile] | None = None,
+    job: ChipJob | None = None,
 ) -> PlanStatus:
     held = held_composites(plan) if held is None else held
     if job is None:
@@ -164,7 +167,7 @@ def cloud_text(share: float | None) -> str | None:
     return f"{share * 100:.0f} %" if share is not None else None
 
 
-def png_facts(record: CachedChip) -> PngFacts:
+def png_facts(record: cache.HeldFile) -> PngFacts:
     """The facts of a held composite, read once per process: the PNG's name is its content
     address (chips.composite.plan.composite_key), so the same name holds the same facts, and
     a warm answer opens no file. Read without decoding pixels: the tEXt chunks come before

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 
 from chips.catalogue import selection
 from chips.errors import TooManyChips, fitting_windows, nothing_read
-from chips.models import CachedChip, ChipJob, ClientCache, JobKind, JobStatus, Scene
+from chips.models import ChipJob, ClientCache, JobKind, JobStatus, Scene
 from chips.raster.chipspec import ChipSpec
 from chips.raw.answer import answer, answer_body
 from chips.raw.cut import SceneWork
@@ -139,7 +139,7 @@ class Delivery:
 
 def _missing(
     client: ClientCache, planned: Sequence[PlannedChip], *, refresh: bool
-) -> tuple[dict[str, CachedChip], list[PlannedChip]]:
+) -> tuple[dict[str, cache.HeldFile], list[PlannedChip]]:
     """(held records, chips still to cut) of the plan."""
     held = {} if refresh else cache.held_chips(cache=client, specs=[p.spec for p in planned])
     return held, [p for p in planned if p.spec.key not in held]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chips.catalogue.memo import Memo, catalogue_version
 from chips.catalogue.models import Scene
 from chips.catalogue.planning import plan_chip, scene_assets
 from chips.catalogue.sar_models import SarScene
@@ -32,7 +33,44 @@ class Plan:
     failed: dict[str, str]
 
 
+# Plans that placed every chip, by (catalogue number, scenes, bands, square, labels): a
+# warm request's plan without the asset query and the window arithmetic (the same scenes
+# and band files give the same windows). A plan with a failure is never kept: the file may
+# be readable next time.
+planned = Memo(limit=128)
+
+
 def plan_raw(
+    *,
+    scenes: Sequence[Scene],
+    bands: Sequence[str],
+    lon: float,
+    lat: float,
+    chipsize: int,
+    batch_labels: bool,
+) -> Plan:
+    version = catalogue_version()
+    key = (
+        version,
+        tuple((s.pk, s.product_id) for s in scenes),
+        tuple(bands),
+        lon,
+        lat,
+        chipsize,
+        batch_labels,
+    )
+    if version is not None:
+        known = planned.get(key)
+        if known is not None:
+            return Plan(list(known), {})
+    plan = _plan(scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize,
+                 batch_labels=batch_labels)  # fmt: skip
+    if version is not None and not plan.failed:
+        planned.put(key, tuple(plan.chips))
+    return plan
+
+
+def _plan(
     *,
     scenes: Sequence[Scene],
     bands: Sequence[str],

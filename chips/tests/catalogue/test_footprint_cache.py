@@ -1,6 +1,8 @@
 """The per-process footprint cache: a scene's footprint is read from the database once; later
 selections take it from the cache (no footprint query, the same footprint), a caller's
-change to a scene's footprint never reaches the cache, and a deleted scene leaves it."""
+change to a scene's footprint never reaches the cache, and a deleted scene leaves it.
+(Each selection here forgets the memo of whole selections, chips.catalogue.memo, so that
+the candidate query runs: tests/catalogue/test_memo.py is about that one.)"""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def scenes(tmp_path: Path) -> dict[str, Scene]:
 
 
 def select() -> list[Scene]:
+    selection.selected.clear()
     lon, lat = POINT
     return selection.select_scenes(lon=lon, lat=lat, chipsize=1280, level="LEVEL2A", **WINDOW)
 
@@ -54,11 +57,11 @@ def test_footprints_are_read_once_then_served_from_the_cache(scenes: dict[str, S
         chosen = select()
     # The tile holding the whole chip wins over the higher baseline covering a strip.
     assert [s.product_id for s in chosen] == [scenes["west"].product_id]
-    assert len(first) == 2  # the candidates, then their footprints
+    assert len(first) == 3  # the catalogue's version, the candidates, their footprints
     assert len(selection.footprints) == 2
     with CaptureQueriesContext(connection) as second:
         again = select()
-    assert len(second) == 1  # the candidates only
+    assert len(second) == 2  # the catalogue's version and the candidates only
     assert [s.product_id for s in again] == [scenes["west"].product_id]
     stored = Scene.objects.get(pk=scenes["west"].pk).footprint
     cached = selection.footprints.footprint(again[0])
