@@ -197,7 +197,7 @@ class ClientCacheAdmin(admin.ModelAdmin):
 
     @admin.display(description="dump folder")
     def dump_folder(self, obj: ClientCache) -> str:
-        return f"/dump/{obj.token}/ (the client's token: its file URLs)"
+        return f"{dump_url(obj.token, '')} (the client's token: its file URLs)"
 
     @admin.display(description="products", ordering="n_products")
     def products(self, obj: WithAnnotations[ClientCache, _CacheFigures]) -> int:
