@@ -1,7 +1,7 @@
 """The warm raw path in process, for an A/B of two source trees on a loaded machine:
 
     .venv/bin/python bench/warm.py [--tree DIR] [--archive var/bench/archive]
-        [--work DIR] [--requests 300]
+        [--work DIR] [--requests 300] [--composites]
 
 Runs DIR's code (default: this tree) on the demo archive's COG layout (SpatiaLite in the work
 folder), picks the point with 24 acquisitions (bench.common), cuts its 24 B04 chips once,
@@ -9,7 +9,8 @@ then times, alternating: the warm rawChipByLocation through the Django test clie
 Basic, every chip held) and `select_scenes` alone for the same square. Prints one JSON line:
 p50 / p25 / p75 in ms of each. Run it for both trees one after the other, several times,
 and compare medians: bench/chips.py's warm figure is 60 requests between cold rounds, too few
-on a shared machine.
+on a shared machine. --composites times the warm chipsByLocation JSON answer instead (24
+composites, all held; the page's polls and reloads ask it), `select_scenes` beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def main() -> None:
@@ -30,6 +32,7 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, default=here / "var" / "bench" / "archive")
     parser.add_argument("--work", type=Path, default=None, help="default: <tree>/var/bench-warm")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--composites", action="store_true", help="chipsByLocation JSON")
     args = parser.parse_args()
     tree = args.tree.resolve()
     sys.path.insert(0, str(tree))
@@ -58,6 +61,10 @@ def main() -> None:
         f"/query/rawChipByLocation?lon={lon}&lat={lat}&start_date={start}&end_date={end}"
         f"&band=B04&chipsize=1280"
     )
+    if args.composites:
+        url = f"/query/chipsByLocation?lon={lon}&lat={lat}&start_date={start}&end_date={end}"
+        auth["Accept"] = "application/json"
+        held_all(client, url, auth, len(scenes))
     first = client.get(url, headers=auth)
     assert first.status_code == 200 and len(first.json()["chips"]) == len(scenes), first.content
     for _ in range(20):  # warm: caches, connections, the password check
@@ -85,6 +92,7 @@ def main() -> None:
         json.dumps(
             {
                 "tree": str(tree),
+                "kind": "composites" if args.composites else "raw",
                 "chips": len(scenes),
                 "warm_ms": quartiles(warm),
                 "select_scenes_ms": quartiles(picks),
@@ -92,6 +100,15 @@ def main() -> None:
             }
         )
     )
+
+
+def held_all(client: Any, url: str, auth: dict[str, str], expected: int) -> None:
+    """Ask until the page's job has made every composite."""
+    deadline = time.monotonic() + 600
+    while (body := client.get(url, headers=auth).json()).get("state") == "running":
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    assert body.get("state") == "done" and len(body["chips"]) == expected, body
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import shapely
 from django.contrib.auth.models import User
 
 from chips.catalogue import planning, sar_selection, selection
+from chips.catalogue.memo import Memo, catalogue_version
 from chips.catalogue.sar_models import SarScene
 from chips.composite.s1_params import S1_LEVELS
 from chips.errors import nothing_read
@@ -192,6 +193,29 @@ def plan_composites(
     )
     if keep is not None:
         scenes = keep(scenes)
+    items, failed = _plan_scenes(scenes, request)
+    return CompositePlan(request, _client(user, ip, request), items, failed)
+
+
+# Composites that placed every chip, by (catalogue number, scenes, what is asked): a page's
+# polls and reloads plan nothing again (chips.catalogue.memo). Never a plan with a failure:
+# the file may be readable next time.
+planned = Memo(limit=128)
+
+
+def _plan_scenes(
+    scenes: Sequence[Scene], request: CompositeRequest
+) -> tuple[list[PlannedComposite], dict[str, str]]:
+    version = catalogue_version()
+    key = (
+        version,
+        tuple((s.pk, s.product_id) for s in scenes),
+        dataclasses.replace(request, refresh=False),
+    )
+    if version is not None:
+        known = planned.get(key)
+        if known is not None:
+            return list(known), {}
     wanted = set(request.bands) | {"SCL"}
     assets = planning.scene_assets(scenes, wanted)
     items: list[PlannedComposite] = []
@@ -205,7 +229,9 @@ def plan_composites(
         if item is not None:
             items.append(item)
     nothing_read(failed.values(), made=bool(items))
-    return CompositePlan(request, _client(user, ip, request), items, failed)
+    if version is not None and not failed:
+        planned.put(key, tuple(items))
+    return items, failed
 
 
 def _client(user: User, ip: str, request: CompositeRequest) -> ClientCache:

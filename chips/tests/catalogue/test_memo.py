@@ -1,11 +1,13 @@
-"""The catalogue memo (chips.catalogue.memo): a warm selection and plan read nothing but the
-catalogue's version; any change to the scenes or band files, by any writer (raw SQL here,
-as another process or an operator would), is seen by the very next request; learning a
-file's grid changes nothing; a database that lost its version row gets a new one. On
-SpatiaLite too (the demo's database), where the triggers are row triggers of their own."""
+"""The catalogue memo (chips.catalogue.memo): a warm selection and plan (raw chips and
+composites) read nothing but the catalogue's version; any change to the scenes or band
+files, by any writer (raw SQL here, as another process or an operator would), is seen by
+the very next request; learning a file's grid changes nothing; a database that lost its
+version row gets a new one. On SpatiaLite too (the demo's database), where the triggers are
+row triggers of their own."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -17,8 +19,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chips.catalogue import memo, selection
+from chips.composite.plan import CompositeRequest, plan_composites
 from chips.models import Asset, CatalogueVersion, Scene
+from chips.raster.render import Lut
 from chips.raw.plan import plan_raw
+from testing.auth import make_user
 from testing.raw_archive import P_OVERLAP_UTM31, tile_footprint, write_tile_bands
 from testing.scenes import make_scene, to_lonlat
 
@@ -175,3 +180,28 @@ def test_spatialite_counts_the_same_changes(tmp_path: Path) -> None:
     assert added != fresh  # a scene and its band file added
     assert grid_learnt == added  # a grid learnt is no change
     assert moved != added and deleted != moved  # a band file moved, a scene deleted
+
+
+def test_a_composite_plan_is_kept_and_follows_its_band_files(scenes: list[Scene]) -> None:
+    lon, lat = POINT
+    request = CompositeRequest(lon=lon, lat=lat, chipsize=1280, level="LEVEL2A",
+                               bands=("B04", "B04", "B04"), lut=Lut.percentile(5, 95),
+                               **WINDOW)  # fmt: skip
+    user = make_user("ana")
+    first = plan_composites(user=user, ip="10.0.0.1", request=request)
+    assert [i.scene.product_id for i in first.items] == ids(scenes)
+    assert all(i.scl is not None for i in first.items)
+    with CaptureQueriesContext(connection) as warm:
+        again = plan_composites(user=user, ip="10.0.0.1", request=request)
+    assert [i.key for i in again.items] == [i.key for i in first.items]
+    assert not any("chips_asset" in q["sql"] for q in warm.captured_queries)
+    # A refresh asks for the same composites: it plans nothing again either.
+    refreshed = plan_composites(
+        user=user, ip="10.0.0.1", request=dataclasses.replace(request, refresh=True)
+    )
+    assert [i.key for i in refreshed.items] == [i.key for i in first.items]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM chips_asset WHERE scene_id = %s AND band = 'SCL'",
+                       [scenes[1].pk])  # fmt: skip
+    changed = plan_composites(user=user, ip="10.0.0.1", request=request)
+    assert [i.scl is None for i in changed.items] == [False, True, False]
