@@ -18,14 +18,15 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 
 from chips.catalogue.models import CatalogueVersion
 
 _TABLE = CatalogueVersion._meta.db_table
+T = TypeVar("T")
 
 
 def catalogue_version() -> tuple[str, int] | None:
@@ -69,6 +70,20 @@ class Memo:
             self._items.move_to_end(key)
             while len(self._items) > self.limit:
                 self._items.popitem(last=False)
+
+    def through(self, key: Hashable, compute: Callable[[], T], *, keep: Callable[[T], bool]) -> T:
+        """The answer to `key` on the catalogue as it is now: the one kept, or `compute()`'s,
+        kept when `keep` says so. Answers are shared between callers: make them immutable."""
+        version = catalogue_version()
+        if version is None:
+            return compute()
+        known = self.get((version, key))
+        if known is not None:
+            return known
+        value = compute()
+        if keep(value):
+            self.put((version, key), value)
+        return value
 
     def clear(self) -> None:
         with self._lock:

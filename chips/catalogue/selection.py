@@ -26,7 +26,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from pyproj import Transformer
 
-from chips.catalogue.memo import Memo, catalogue_version
+from chips.catalogue.memo import Memo
 from chips.catalogue.models import Scene
 from chips.raster.bands import utm_epsg
 
@@ -219,19 +219,14 @@ def select_scenes(
     """The scenes giving one chip per acquisition for the square, sorted by date. The same
     question on the same catalogue is answered from the process's memo (the scenes are
     shared: read them, never change them)."""
-    version = catalogue_version()
-    key = (version, lon, lat, chipsize, level, start, end)
-    if version is not None:
-        known = selected.get(key)
-        if known is not None:
-            return list(known)
-    square = chip_square_wgs84(lon=lon, lat=lat, chipsize=chipsize)
-    chosen = best_per_acquisition(
-        candidate_scenes(square=square, level=level, start=start, end=end), square
-    )
-    if version is not None:
-        selected.put(key, tuple(chosen))
-    return chosen
+
+    def compute() -> tuple[Scene, ...]:
+        square = chip_square_wgs84(lon=lon, lat=lat, chipsize=chipsize)
+        candidates = candidate_scenes(square=square, level=level, start=start, end=end)
+        return tuple(best_per_acquisition(candidates, square))
+
+    key = (lon, lat, chipsize, level, start, end)
+    return list(selected.through(key, compute, keep=lambda _: True))
 
 
 def scenes_by_product_ids(*, product_ids: Iterable[str]) -> dict[str, Scene]:

@@ -13,7 +13,7 @@ import shapely
 from django.contrib.auth.models import User
 
 from chips.catalogue import planning, sar_selection, selection
-from chips.catalogue.memo import Memo, catalogue_version
+from chips.catalogue.memo import Memo
 from chips.catalogue.sar_models import SarScene
 from chips.composite.s1_params import S1_LEVELS
 from chips.errors import nothing_read
@@ -206,16 +206,19 @@ planned = Memo(limit=128)
 def _plan_scenes(
     scenes: Sequence[Scene], request: CompositeRequest
 ) -> tuple[list[PlannedComposite], dict[str, str]]:
-    version = catalogue_version()
-    key = (
-        version,
-        tuple((s.pk, s.product_id) for s in scenes),
-        dataclasses.replace(request, refresh=False),
-    )
-    if version is not None:
-        known = planned.get(key)
-        if known is not None:
-            return list(known), {}
+    key = (tuple((s.pk, s.product_id) for s in scenes), dataclasses.replace(request, refresh=False))
+
+    def compute() -> tuple[tuple[PlannedComposite, ...], dict[str, str]]:
+        items, failed = _plan_each(scenes, request)
+        return tuple(items), failed
+
+    items, failed = planned.through(key, compute, keep=lambda answer: not answer[1])
+    return list(items), dict(failed)
+
+
+def _plan_each(
+    scenes: Sequence[Scene], request: CompositeRequest
+) -> tuple[list[PlannedComposite], dict[str, str]]:
     wanted = set(request.bands) | {"SCL"}
     assets = planning.scene_assets(scenes, wanted)
     items: list[PlannedComposite] = []
@@ -229,8 +232,6 @@ def _plan_scenes(
         if item is not None:
             items.append(item)
     nothing_read(failed.values(), made=bool(items))
-    if version is not None and not failed:
-        planned.put(key, tuple(items))
     return items, failed
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chips.catalogue.memo import Memo, catalogue_version
+from chips.catalogue.memo import Memo
 from chips.catalogue.models import Scene
 from chips.catalogue.planning import plan_chip, scene_assets
 from chips.catalogue.sar_models import SarScene
@@ -49,25 +49,16 @@ def plan_raw(
     chipsize: int,
     batch_labels: bool,
 ) -> Plan:
-    version = catalogue_version()
-    key = (
-        version,
-        tuple((s.pk, s.product_id) for s in scenes),
-        tuple(bands),
-        lon,
-        lat,
-        chipsize,
-        batch_labels,
-    )
-    if version is not None:
-        known = planned.get(key)
-        if known is not None:
-            return Plan(list(known), {})
-    plan = _plan(scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize,
-                 batch_labels=batch_labels)  # fmt: skip
-    if version is not None and not plan.failed:
-        planned.put(key, tuple(plan.chips))
-    return plan
+    key = (tuple((s.pk, s.product_id) for s in scenes), tuple(bands), lon, lat, chipsize,
+           batch_labels)  # fmt: skip
+
+    def compute() -> tuple[tuple[PlannedChip, ...], dict[str, str]]:
+        plan = _plan(scenes=scenes, bands=bands, lon=lon, lat=lat, chipsize=chipsize,
+                     batch_labels=batch_labels)  # fmt: skip
+        return tuple(plan.chips), plan.failed
+
+    chips, failed = planned.through(key, compute, keep=lambda answer: not answer[1])
+    return Plan(list(chips), dict(failed))
 
 
 def _plan(

@@ -185,8 +185,8 @@ def test_spatialite_counts_the_same_changes(tmp_path: Path) -> None:
 def test_a_composite_plan_is_kept_and_follows_its_band_files(scenes: list[Scene]) -> None:
     lon, lat = POINT
     request = CompositeRequest(lon=lon, lat=lat, chipsize=1280, level="LEVEL2A",
-                               bands=("B04", "B04", "B04"), lut=Lut.percentile(5, 95),
-                               **WINDOW)  # fmt: skip
+                               start=WINDOW["start"], end=WINDOW["end"],
+                               bands=("B04", "B04", "B04"), lut=Lut.percentile(5, 95))  # fmt: skip
     user = make_user("ana")
     first = plan_composites(user=user, ip="10.0.0.1", request=request)
     assert [i.scene.product_id for i in first.items] == ids(scenes)
