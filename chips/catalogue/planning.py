@@ -15,7 +15,7 @@ from typing import Any
 
 from chips.catalogue import selection
 from chips.catalogue.models import Asset, Level, Scene
-from chips.catalogue.sar_models import SarAsset
+from chips.catalogue.sar_models import SarAsset, SarScene
 from chips.raster.chipspec import ChipSpec
 from chips.raster.errors import ChipError, SourceUnreadable
 from chips.raster.extract import band_grid, snap_window
@@ -46,17 +46,35 @@ def asset_grid(asset: Asset | SarAsset) -> tuple[float, float, float, float, flo
     return band_grid(asset.href).transform
 
 
-def plan_chip(*, scene: Scene, asset: Asset, lon: float, lat: float, chipsize: int) -> ChipSpec:
-    """The spec of a scene's chip: the point in the scene's own CRS (the hemisphere comes
-    with the scene's EPSG), the window snapped on the band file's own grid."""
+Window = tuple[int, int, int, int]
+
+
+def chip_window(
+    *,
+    scene: Scene | SarScene,
+    asset: Asset | SarAsset,
+    band: str,
+    lon: float,
+    lat: float,
+    chipsize: int,
+) -> tuple[tuple[float, float, float, float, float, float], Window]:
+    """The band file's affine and the chip's window on it (col_off, row_off, width, height):
+    the point in the scene's own CRS (the hemisphere comes with the scene's EPSG), the
+    window snapped on the file's own grid. An unreadable file is said by product and band,
+    as the cut would say it."""
     x, y = selection.lonlat_to(scene.epsg, lon, lat)
     try:
         grid = asset_grid(asset)
-    except SourceUnreadable as exc:  # said by product and band, as the cut would say it
-        raise SourceUnreadable(
-            exc.href, exc.reason, product=scene.product_id, band=asset.band
-        ) from exc
-    col_off, row_off, size_x, size_y = snap_window(grid, x=x, y=y, chipsize=chipsize)
+    except SourceUnreadable as exc:
+        raise SourceUnreadable(exc.href, exc.reason, product=scene.product_id, band=band) from exc
+    return grid, snap_window(grid, x=x, y=y, chipsize=chipsize)
+
+
+def plan_chip(*, scene: Scene, asset: Asset, lon: float, lat: float, chipsize: int) -> ChipSpec:
+    """The spec of a scene's chip (chip_window)."""
+    grid, (col_off, row_off, size_x, size_y) = chip_window(
+        scene=scene, asset=asset, band=asset.band, lon=lon, lat=lat, chipsize=chipsize
+    )
     return ChipSpec(
         product_id=scene.product_id,
         band=asset.band,

@@ -14,12 +14,10 @@ from collections.abc import Iterable, Sequence
 from django.contrib.gis.geos import GEOSGeometry
 
 from chips.catalogue import selection
-from chips.catalogue.planning import asset_grid, learn_grids
+from chips.catalogue.planning import chip_window, learn_grids
 from chips.catalogue.sar_models import SarAsset, SarScene
 from chips.catalogue.selection import utc_window
 from chips.raster.chipspec import ChipSpec
-from chips.raster.errors import SourceUnreadable
-from chips.raster.extract import snap_window
 
 POLARISATIONS = ("VH", "VV")  # answer order: VH before VV
 
@@ -114,14 +112,9 @@ def plan_chip(
     *, scene: SarScene, asset: SarAsset, lon: float, lat: float, chipsize: int
 ) -> ChipSpec:
     """The chip of one polarisation: the window snapped on the file's own grid."""
-    x, y = selection.lonlat_to(scene.epsg, lon, lat)
-    try:
-        grid = asset_grid(asset)
-    except SourceUnreadable as exc:
-        raise SourceUnreadable(
-            exc.href, exc.reason, product=scene.product_id, band=asset.polarisation
-        ) from exc
-    col_off, row_off, size_x, size_y = snap_window(grid, x=x, y=y, chipsize=chipsize)
+    grid, (col_off, row_off, size_x, size_y) = chip_window(
+        scene=scene, asset=asset, band=asset.polarisation, lon=lon, lat=lat, chipsize=chipsize
+    )
     return ChipSpec(
         product_id=scene.product_id,
         band=asset.polarisation,
