@@ -24,6 +24,12 @@ aoi_validator = RegexValidator(AOI_PATTERN, "lower-case letters, digits and _ (a
 ptype_validator = RegexValidator(PTYPE_PATTERN, "lower-case letters, digits and _ (at most 8)")
 
 
+def season_label(year: int, ptype: str) -> str:
+    """<year>[_<ptype>]: how answers name a dataset within its AOI (/query/info's keys, the
+    CSV file names after the AOI)."""
+    return f"{year}_{ptype}" if ptype else str(year)
+
+
 class ParcelDataset(models.Model):
     """One parcel set: an AOI's parcels of one year and one parcel type."""
 
@@ -50,7 +56,11 @@ class ParcelDataset(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.aoi} {self.year}{'_' + self.ptype if self.ptype else ''}"
+        return f"{self.aoi} {self.season_label}"
+
+    @property
+    def season_label(self) -> str:
+        return season_label(self.year, self.ptype)
 
 
 class Parcel(models.Model):

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from common.errors import BadParameter
 from common.params import IntParam, ParamField, ParamSerializer
-from parcels.models import AOI_PATTERN, PTYPE_PATTERN
+from parcels.models import AOI_PATTERN, PTYPE_PATTERN, season_label
 
 PID_MAX = 64
 # What parse accepts, for the schema: no control character, and one character at least that
@@ -34,6 +34,11 @@ class DatasetKey:
     aoi: str
     year: int
     ptype: str
+
+    @property
+    def stem(self) -> str:
+        """<aoi><year>[_<ptype>], as file names of the dataset's answers begin."""
+        return f"{self.aoi}{season_label(self.year, self.ptype)}"
 
 
 class AoiParam(ParamField, serializers.CharField):

@@ -203,8 +203,7 @@ def aois_info(*, user: User, examples: int = 3) -> dict[str, Any]:
         entry = answer.setdefault(dataset.aoi, {"years": [], "datasets": {}})
         if dataset.year not in entry["years"]:
             entry["years"].append(dataset.year)
-        suffix = f"{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
-        entry["datasets"][suffix] = {
+        entry["datasets"][dataset.season_label] = {
             "extent": dataset_extent(dataset),
             "year": dataset.year,
             "ptype": dataset.ptype,
@@ -214,7 +213,7 @@ def aois_info(*, user: User, examples: int = 3) -> dict[str, Any]:
             "attribution": dataset.attribution,
             "imported": dataset.imported_at.isoformat(),
         }
-        entry[f"id_examples_{suffix}"] = list(
+        entry[f"id_examples_{dataset.season_label}"] = list(
             Parcel.objects.filter(dataset=dataset)
             .order_by("pid")
             .values_list("pid", flat=True)[:examples]

@@ -110,9 +110,7 @@ class InspectionDecisions(APIView):
         q = s.DecisionsQuery.validated(request.query_params)
         dataset = dataset_get(user=request.user, key=q["dataset"])
         rows = decision_rows(dataset)
-        name = (
-            f"decisions_{dataset.aoi}{dataset.year}{'_' + dataset.ptype if dataset.ptype else ''}"
-        )
+        name = f"decisions_{dataset.aoi}{dataset.season_label}"
         return answer(DECISION_COLUMNS, rows, q["tsformat"], f"{name}.csv")
 
 

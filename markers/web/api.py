@@ -18,7 +18,6 @@ from common.schema import error_responses
 from markers import services
 from markers.models import MarkerEvent, TrafficLight
 from markers.web import serializers as s
-from parcels.params import DatasetKey
 from parcels.selectors import dataset_get, parcel_get
 
 MARKER_COLUMNS = ("foi_id", "marker", "marker_type", "date_start", "date_main", "date_end",
@@ -48,10 +47,6 @@ def answer(
                          filename)  # fmt: skip
 
 
-def _stem(key: DatasetKey) -> str:
-    return f"{key.aoi}{key.year}{'_' + key.ptype if key.ptype else ''}"
-
-
 @extend_schema(
     description="One parcel's detected events (mowing, harvest, ploughing, bare_soil, "
     "emergence) in its dataset's season, by date_main: the JRC's columns first, then "
@@ -76,7 +71,7 @@ class Markers(APIView):
             and (q["start"] is None or e.date_main >= q["start"])
             and (q["end"] is None or e.date_main <= q["end"])
         ]
-        name = f"markers_{_stem(q['dataset'])}_{parcel.pid}.csv"
+        name = f"markers_{q['dataset'].stem}_{parcel.pid}.csv"
         return answer(MARKER_COLUMNS, rows, q["tsformat"], name)
 
 
@@ -111,5 +106,5 @@ class TrafficLights(APIView):
             if (not q["light"] or t.light in q["light"])
             and (q["practice"] is None or t.practice == q["practice"])
         ]
-        name = f"trafficlights_{_stem(key)}.csv"
+        name = f"trafficlights_{key.stem}.csv"
         return answer(LIGHT_COLUMNS, picked, q["tsformat"], name)
